@@ -1,0 +1,1 @@
+"""The Scrapy project: sources, listing and article extraction, cleaning, dedup and the store."""

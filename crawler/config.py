@@ -1,0 +1,273 @@
+"""Load deptfeeds.toml and reject every mistake before a single request is made.
+
+Loose config formats let typos through silently, so every table forbids unknown keys and
+every value is checked for its type; errors name the file, the source and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import soupsieve
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from crawler.families import FAMILIES
+
+DEFAULT_CONFIG = "deptfeeds.toml"
+CONFIG_ENV = "DEPTFEEDS_CONFIG"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; each problem names file, source and key."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise ValueError(f"not an http(s) URL: {value!r}")
+    return value
+
+
+def _css(value: str) -> str:
+    try:
+        soupsieve.compile(value)
+    except Exception as exc:  # soupsieve raises several exception types
+        raise ValueError(f"not a valid CSS selector: {value!r} ({exc})") from None
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone: {value!r}") from None
+    return value
+
+
+def _family(value: str) -> str:
+    if value not in FAMILIES:
+        raise ValueError(f"unknown family {value!r}; known: {', '.join(sorted(FAMILIES))}")
+    return value
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: str) -> float:
+    """Seconds in "90s", "30m", "2h" or "1.5d"."""
+    text = value.strip()
+    try:
+        number, unit = float(text[:-1]), _UNITS[text[-1:]]
+    except (ValueError, KeyError):
+        raise ValueError(f"not a duration like '30m' or '2h' (units s, m, h, d): {value!r}") from None
+    if number < 0:
+        raise ValueError(f"duration must not be negative: {value!r}")
+    return number * unit
+
+
+def _duration(value: str) -> str:
+    parse_duration(value)
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+Css = Annotated[str, AfterValidator(_css)]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+Duration = Annotated[str, AfterValidator(_duration)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Selectors(Strict):
+    """CSS overrides of the generic extractor; each one wins over the family profile."""
+
+    links: Css | None = None
+    next_page: Css | None = None
+    title: Css | None = None
+    date: Css | None = None
+    body: Css | None = None
+    author: Css | None = None
+    strip: list[Css] = Field(default_factory=list)
+
+
+class Schedule(Strict):
+    """When to crawl: `every` ("30m", "2h", "1d") or `cron` ("15 */2 * * *"), with jitter."""
+
+    every: Duration | None = None
+    cron: NonEmpty | None = None
+    jitter: Duration = "3m"
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> Schedule:
+        if self.every and self.cron:
+            raise ValueError("give either 'every' or 'cron', not both")
+        if self.cron:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(self.cron)
+            except ValueError as exc:
+                raise ValueError(f"bad cron expression {self.cron!r}: {exc}") from None
+        return self
+
+
+class Source(Strict):
+    """A department site: only id, name and listing are required."""
+
+    id: SourceId
+    name: NonEmpty
+    listing: list[HttpUrl] = Field(min_length=1)
+    family: Annotated[str, AfterValidator(_family)] | None = None
+    selectors: Selectors = Field(default_factory=Selectors)
+    max_pages: int = Field(default=5, ge=1, le=1000)
+    timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Ho_Chi_Minh"
+    schedule: Schedule | None = None
+
+    @property
+    def hosts(self) -> set[str]:
+        return {urlsplit(u).hostname or "" for u in self.listing}
+
+
+class StoreConfig(Strict):
+    url: NonEmpty = "sqlite:///data/deptfeeds.db"
+
+
+class FeedsConfig(Strict):
+    dir: NonEmpty = "public"
+    base_url: HttpUrl = "http://localhost:8080/"
+    limit: int = Field(default=50, ge=1, le=10000)
+    title: NonEmpty = "deptfeeds"
+
+
+class CrawlConfig(Strict):
+    """Politeness and limits applied to every source."""
+
+    user_agent: NonEmpty = "deptfeeds/0.1 (+https://github.com/deptfeeds/deptfeeds)"
+    delay: float = Field(default=1.0, ge=0)
+    concurrency_per_domain: int = Field(default=2, ge=1, le=32)
+    timeout: float = Field(default=30.0, gt=0)
+    max_page_bytes: int = Field(default=5_000_000, ge=10_000)
+    recheck_days: float = Field(default=2.0, ge=0)
+    time_limit: Duration = "30m"
+
+
+class Config(Strict):
+    """The whole file; `path` is where it was read from, for messages and relative paths."""
+
+    path: Path = Path(DEFAULT_CONFIG)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    feeds: FeedsConfig = Field(default_factory=FeedsConfig)
+    crawl: CrawlConfig = Field(default_factory=CrawlConfig)
+    schedule: Schedule = Field(default_factory=lambda: Schedule(every="2h"))
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Config:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.id in seen:
+                raise ValueError(f"duplicate source id {source.id!r}")
+            seen.add(source.id)
+        return self
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def store_url(self) -> str:
+        """The store URL with a relative SQLite path resolved against the config's folder."""
+        prefix = "sqlite:///"
+        url = self.store.url
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
+            return prefix + str((self.folder / url[len(prefix) :]).resolve())
+        return url
+
+    @property
+    def feeds_dir(self) -> Path:
+        return (self.folder / self.feeds.dir).resolve()
+
+    def source(self, source_id: str) -> Source:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        raise KeyError(source_id)
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The config to use: an explicit path, $DEPTFEEDS_CONFIG, or ./deptfeeds.toml."""
+    return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate a config file, raising ConfigError with every problem found."""
+    path = config_path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, ["file not found"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"not UTF-8 text: {exc}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: dict[str, Any], path: Path) -> Config:
+    """Validate already-parsed TOML; split out so tests can feed dictionaries."""
+    if "path" in raw:
+        raise ConfigError(path, ["key 'path': unknown key"])
+    try:
+        return Config.model_validate({**raw, "path": path.resolve()})
+    except ValidationError as exc:
+        raise ConfigError(path, [_describe(err, raw) for err in exc.errors()]) from None
+
+
+def _describe(err: Any, raw: dict[str, Any]) -> str:
+    """Turn a pydantic error into 'source 'x': key 'listing[0]': message'."""
+    loc = list(err["loc"])
+    where = ""
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        index = loc[1]
+        sources = raw.get("sources")
+        sid = None
+        if isinstance(sources, list) and index < len(sources) and isinstance(sources[index], dict):
+            sid = sources[index].get("id")
+        where = f"source {sid!r} " if isinstance(sid, str) else f"source #{index + 1} "
+        loc = loc[2:]
+    elif loc and loc[0] != "sources":
+        where = f"[{loc[0]}] "
+        loc = loc[1:]
+    key = ""
+    for part in loc:
+        if isinstance(part, int):
+            key += f"[{part}]"
+        elif not str(part).startswith(("function-", "str", "int", "list", "float", "bool")):
+            key += f".{part}" if key else str(part)
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif err["type"] == "missing":
+        message = "missing required key"
+    return f"{where}key {key!r}: {message}" if key else f"{where}{message}".strip()

@@ -1,0 +1,53 @@
+"""Run crawls of configured sources in this process and report what each run did."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.config import Config
+from crawler.spiders.department import spider_for
+from crawler.store import CrawlRun, Store
+
+
+def scrapy_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    if overrides:
+        settings.update(overrides, priority="cmdline")
+    return settings
+
+
+def crawl(config: Config, source_ids: list[str] | None = None,
+          overrides: dict[str, Any] | None = None) -> list[CrawlRun]:
+    """Crawl the given sources (all when None) together; return their run records.
+
+    Twisted's reactor cannot be restarted, so this runs once per process: the scheduler
+    calls it in a fresh subprocess for every crawl.
+    """
+    sources = [config.source(i) for i in source_ids] if source_ids else list(config.sources)
+    settings = scrapy_settings({"LOG_INSTALL_ROOT_HANDLER": False, **(overrides or {})})
+    process = CrawlerProcess(settings)
+    # Scrapy resets its loggers to DEBUG; bring them back to the level asked for.
+    for name in ("scrapy", "twisted", "py.warnings"):
+        logging.getLogger(name).setLevel(settings.get("LOG_LEVEL"))
+    crawlers = []
+    for source in sources:
+        crawler = process.create_crawler(spider_for(source, config))
+        process.crawl(crawler)
+        crawlers.append((source, crawler))
+    process.start()
+    store = Store(config.store_url)
+    try:
+        runs = []
+        for source, crawler in crawlers:
+            run_id = getattr(crawler.spider, "run_id", None)
+            if run_id is None:
+                raise RuntimeError(f"crawl of {source.id!r} did not start; see the log above")
+            runs.append(store.run(run_id))
+        return runs
+    finally:
+        store.close()

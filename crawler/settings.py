@@ -1,0 +1,38 @@
+"""Scrapy settings for deptfeeds: polite by default; deptfeeds.toml [crawl] overrides them."""
+
+BOT_NAME = "deptfeeds"
+
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+# One spider class per configured source, built from deptfeeds.toml.
+SPIDER_LOADER_CLASS = "crawler.spiderloader.SourceSpiderLoader"
+
+# Identify the crawler and obey robots.txt.
+USER_AGENT = "deptfeeds/0.1 (+https://github.com/deptfeeds/deptfeeds)"
+ROBOTSTXT_OBEY = True
+
+# Be gentle with small government servers.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Give up on slow or huge responses instead of hanging.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5_000_000
+DOWNLOAD_WARNSIZE = 2_000_000
+RETRY_TIMES = 2
+
+# Store articles and record each crawl run.
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+
+# No remote console; plain logs.
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# deptfeeds' own settings: which config file (default ./deptfeeds.toml or $DEPTFEEDS_CONFIG).
+DEPTFEEDS_CONFIG = None

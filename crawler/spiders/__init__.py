@@ -1,0 +1,1 @@
+"""The one generic spider; sources are data (deptfeeds.toml), not spider classes."""

@@ -1,0 +1,276 @@
+"""The store shared by crawler, feeds and scheduler: sources, articles and crawl runs.
+
+SQLAlchemy so another database URL can be given later; SQLite by default, in WAL mode with
+one short transaction per article so a killed process never leaves the store corrupt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out (SQLite keeps no zone of its own)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SourceRow(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    listing: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    date_source: Mapped[str | None] = mapped_column(String(32))
+    extraction: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ArticleUrl(Base):
+    """Every URL that reached an article, so a second URL never makes a second row."""
+
+    __tablename__ = "article_urls"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    started: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+@dataclass
+class ArticleRecord:
+    """What the crawler hands the store for one article page."""
+
+    source_id: str
+    url: str
+    title: str
+    summary: str = ""
+    body_html: str = ""
+    body_text: str = ""
+    author: str | None = None
+    image_url: str | None = None
+    categories: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    date_source: str | None = None
+    extraction: dict[str, str] = field(default_factory=dict)
+    content_hash: str = ""
+    aliases: list[str] = field(default_factory=list)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+class Store:
+    """Open (and create if needed) the database behind a URL."""
+
+    def __init__(self, url: str):
+        parsed = make_url(url)
+        if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        self.engine = create_engine(url)
+        if parsed.drivername.startswith("sqlite"):
+            _sqlite_pragmas(self.engine)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed on success, rolled back on any error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # sources
+
+    def sync_sources(self, sources: list[Any]) -> None:
+        """Insert or update a row for every configured source (config objects)."""
+        with self.session() as s:
+            for source in sources:
+                row = s.get(SourceRow, source.id)
+                if row is None:
+                    s.add(SourceRow(id=source.id, name=source.name, listing=list(source.listing)))
+                else:
+                    row.name, row.listing = source.name, list(source.listing)
+
+    # crawl runs
+
+    def start_run(self, source_id: str) -> int:
+        with self.session() as s:
+            run = CrawlRun(source_id=source_id, started=utcnow(), status="running")
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int],
+                   errors: list[dict[str, str]]) -> CrawlRun:
+        with self.session() as s:
+            run = s.get_one(CrawlRun, run_id)
+            run.ended, run.status, run.errors = utcnow(), status, errors
+            for key, value in counts.items():
+                setattr(run, key, value)
+            return run
+
+    def run(self, run_id: int) -> CrawlRun:
+        with self.session() as s:
+            return s.get_one(CrawlRun, run_id)
+
+    def last_run(self, source_id: str) -> CrawlRun | None:
+        with self.session() as s:
+            return s.scalars(
+                select(CrawlRun).where(CrawlRun.source_id == source_id)
+                .order_by(CrawlRun.id.desc()).limit(1)
+            ).first()
+
+    # articles
+
+    def article_for_url(self, url: str) -> Article | None:
+        with self.session() as s:
+            return s.scalars(
+                select(Article).join(ArticleUrl).where(ArticleUrl.url == url)
+            ).first()
+
+    def save_article(self, record: ArticleRecord) -> str:
+        """Store one crawled article; say whether it was new, updated, unchanged or a duplicate."""
+        now = utcnow()
+        urls = [record.url, *record.aliases]
+        with self.session() as s:
+            article = s.scalars(
+                select(Article).join(ArticleUrl).where(ArticleUrl.url.in_(urls))
+            ).first()
+            outcome = "unchanged"
+            if article is None:
+                article = s.scalars(
+                    select(Article).where(
+                        Article.source_id == record.source_id,
+                        Article.content_hash == record.content_hash,
+                    )
+                ).first()
+                outcome = "duplicate" if article is not None else "new"
+            if article is None:
+                article = Article(source_id=record.source_id, url=record.url, first_seen=now,
+                                  updated=now)
+                _copy(record, article)
+                s.add(article)
+                s.flush()
+            elif outcome == "unchanged" and article.content_hash != record.content_hash:
+                _copy(record, article, keep_url=article.url)
+                article.updated = now
+                outcome = "updated"
+            article.last_seen = now
+            known = set(s.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(urls))))
+            for url in dict.fromkeys(urls):
+                if url not in known:
+                    s.add(ArticleUrl(url=url, article_id=article.id))
+            return outcome
+
+    def articles(self, source_id: str | None = None, limit: int | None = None) -> list[Article]:
+        """Articles newest first (by publication, then first sight)."""
+        query = select(Article).order_by(
+            func.coalesce(Article.published, Article.first_seen).desc(), Article.id.desc()
+        )
+        if source_id is not None:
+            query = query.where(Article.source_id == source_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.session() as s:
+            return list(s.scalars(query))
+
+    def count_articles(self, source_id: str | None = None) -> int:
+        query = select(func.count(Article.id))
+        if source_id is not None:
+            query = query.where(Article.source_id == source_id)
+        with self.session() as s:
+            return s.scalar(query) or 0
+
+
+def _copy(record: ArticleRecord, article: Article, keep_url: str | None = None) -> None:
+    for name in ("title", "summary", "body_html", "body_text", "author", "image_url",
+                 "categories", "published", "date_source", "extraction", "content_hash"):
+        setattr(article, name, getattr(record, name))
+    article.url = keep_url or record.url

@@ -1,0 +1,5 @@
+import sys
+
+from deptfeeds.cli import main
+
+sys.exit(main())

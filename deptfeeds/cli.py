@@ -1,0 +1,198 @@
+"""The `deptfeeds` command: one-off crawls, feed builds, the demo, and the long-running job."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from crawler.config import Config, ConfigError, load_config
+
+log = logging.getLogger("deptfeeds")
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+# The sample mirror is our own server on loopback: no need to be polite to it.
+LOCAL_CRAWL = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
+               "CONCURRENT_REQUESTS_PER_DOMAIN": 8}
+
+
+class CommandError(Exception):
+    """A failure worth one line to the user and a non-zero exit."""
+
+
+SCRAPY_LOG_LEVEL = "WARNING"
+THIRD_PARTY = ("scrapy", "twisted", "py.warnings", "filelock", "apscheduler")
+
+
+def setup_logging(verbose: int, quiet: bool) -> None:
+    """Our progress at INFO; Scrapy's own chatter only with -v."""
+    global SCRAPY_LOG_LEVEL
+    level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO
+    SCRAPY_LOG_LEVEL = "DEBUG" if verbose > 1 else "INFO" if verbose and not quiet else "WARNING"
+    logging.basicConfig(level=level, stream=sys.stderr, force=True,
+                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
+    # A filter on the handler, because Scrapy resets its loggers' levels when a crawl starts.
+    floor = logging.getLevelName(SCRAPY_LOG_LEVEL)
+
+    def quiet_libraries(record: logging.LogRecord) -> bool:
+        return record.levelno >= floor or not record.name.startswith(THIRD_PARTY)
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(quiet_libraries)
+
+
+def summary_table(runs: Sequence, articles: dict[str, int] | None = None) -> str:
+    """A per-source table of what the crawl did, with every failure underneath."""
+    head = f"{'source':<12} {'status':<8} {'pages':>5} {'new':>4} {'upd':>4} {'dup':>4} {'same':>4} {'errors':>6}"
+    lines = [head, "-" * len(head)]
+    for run in runs:
+        lines.append(f"{run.source_id:<12} {run.status:<8} {run.pages:>5} {run.new:>4} "
+                     f"{run.updated:>4} {run.duplicate:>4} {run.unchanged:>4} {len(run.errors):>6}")
+    for run in runs:
+        for error in run.errors:
+            lines.append(f"  {run.source_id}: {error['url']}: {error['error']}")
+    return "\n".join(lines)
+
+
+def _crawl(config: Config, sources: list[str] | None, overrides: dict | None = None) -> list:
+    from crawler.runner import crawl
+
+    unknown = [s for s in sources or [] if s not in {x.id for x in config.sources}]
+    if unknown:
+        raise CommandError(f"unknown source(s): {', '.join(unknown)} (see `deptfeeds sources`)")
+    return crawl(config, sources, {"LOG_LEVEL": SCRAPY_LOG_LEVEL, **(overrides or {})})
+
+
+def _build(config: Config) -> dict[Path, bool]:
+    from crawler.store import Store
+    from feeds.build import build_feeds
+
+    store = Store(config.store_url)
+    try:
+        return build_feeds(store, config)
+    finally:
+        store.close()
+
+
+def _report_build(written: dict[Path, bool]) -> None:
+    changed = sum(written.values())
+    folder = next(iter(written)).parent if written else "?"
+    print(f"feeds: {len(written)} files in {folder} ({changed} changed)")
+
+
+def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
+    runs = _crawl(config, args.source)
+    print(summary_table(runs))
+    return 0 if all(r.status != "failed" for r in runs) else 1
+
+
+def cmd_build(args: argparse.Namespace, config: Config) -> int:
+    _report_build(_build(config))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    runs = _crawl(config, args.source)
+    print(summary_table(runs))
+    _report_build(_build(config))
+    return 0 if all(r.status != "failed" for r in runs) else 1
+
+
+def cmd_sources(args: argparse.Namespace, config: Config) -> int:
+    print(f"{config.path}: {len(config.sources)} sources, all valid")
+    for s in config.sources:
+        kind = f"family {s.family}" if s.family else "generic"
+        if any(getattr(s.selectors, f) for f in ("links", "title", "date", "body", "author")):
+            kind += " + selectors"
+        print(f"  {s.id:<12} {s.name}  [{kind}, up to {s.max_pages} listing pages]")
+        for url in s.listing:
+            print(f"  {'':<12} {url}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    from deptfeeds.mirror import proxied, serving
+
+    if args.fresh:
+        shutil.rmtree(config.feeds_dir, ignore_errors=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(config.store_url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+    sites = config.folder / "sites"
+    with serving(sites) as server, proxied(server):
+        print(f"demo: serving {sites} on {server.proxy_url} (as an HTTP proxy for the sample hosts)")
+        runs = _crawl(config, None, LOCAL_CRAWL)
+    print(summary_table(runs))
+    written = _build(config)
+    _report_build(written)
+    for path in sorted(written):
+        print(f"  {path}")
+    print("open them in a feed reader, or run: deptfeeds serve --config", config.path)
+    return 0 if all(r.status != "failed" for r in runs) else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH",
+                        help="config file (default: ./deptfeeds.toml or $DEPTFEEDS_CONFIG)")
+    common.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-vv for debug)")
+    common.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+
+    top = argparse.ArgumentParser(
+        prog="deptfeeds",
+        description="Turn department news pages into clean RSS and Atom feeds.",
+        epilog="Run `deptfeeds COMMAND --help` for a command's options.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable, help: str, description: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help, description=description)
+        sub.set_defaults(func=func)
+        return sub
+
+    for name, func, help in (("crawl", cmd_crawl, "crawl sources once and store their articles"),
+                             ("run", cmd_run, "crawl, then rebuild the feeds (for cron)")):
+        sub = add(name, func, help, help[0].upper() + help[1:] + ".")
+        sub.add_argument("--source", action="append", metavar="ID",
+                         help="only this source (repeatable; default: all)")
+    add("build", cmd_build, "write the feeds from the store",
+        "Write every feed from what is stored; files whose content did not change are left alone.")
+    add("sources", cmd_sources, "list and validate the configured sources",
+        "Validate the config and list its sources.")
+    demo = add("demo", cmd_demo, "crawl the bundled sample sites and build their feeds",
+               "Serve samples/sites on 127.0.0.1, crawl every sample source over HTTP, "
+               "build the feeds and print a per-source summary.")
+    demo.add_argument("--fresh", action="store_true",
+                      help="start from an empty store and feed folder")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    setup_logging(args.verbose, args.quiet)
+    config_file = args.config
+    if args.command == "demo" and not config_file:
+        config_file = SAMPLES / "deptfeeds.toml"
+    try:
+        config = load_config(config_file)
+        return args.func(args, config)
+    except ConfigError as exc:
+        print(f"deptfeeds: invalid config\n{exc}", file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"deptfeeds: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("deptfeeds: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log.debug("failure", exc_info=True)
+        print(f"deptfeeds: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
