@@ -245,8 +245,8 @@ def parse_config(raw: dict[str, Any], path: Path) -> Config:
 
 
 def _describe(err: Any, raw: dict[str, Any]) -> str:
-    """Turn a pydantic error into 'source 'x': key 'listing[0]': message'."""
-    loc = list(err["loc"])
+    """Turn a pydantic error into "source 'x' key 'listing[0]': message"."""
+    loc = [p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
     where = ""
     if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
         index = loc[1]
@@ -256,15 +256,12 @@ def _describe(err: Any, raw: dict[str, Any]) -> str:
             sid = sources[index].get("id")
         where = f"source {sid!r} " if isinstance(sid, str) else f"source #{index + 1} "
         loc = loc[2:]
-    elif loc and loc[0] != "sources":
+    elif len(loc) >= 2:
         where = f"[{loc[0]}] "
         loc = loc[1:]
     key = ""
     for part in loc:
-        if isinstance(part, int):
-            key += f"[{part}]"
-        elif not str(part).startswith(("function-", "str", "int", "list", "float", "bool")):
-            key += f".{part}" if key else str(part)
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         message = "unknown key"
