@@ -1,0 +1,66 @@
+"""The one small engine that applies the noise table (rules.py) to a page and to its lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bs4 import BeautifulSoup, Comment, Tag
+
+from crawler.extract.rules import MAX_CHROME_LINE, RULES, Rule
+from crawler.extract.text import clean_text
+
+# A container holding this share of the page's text is the article's wrapper, not chrome
+# (ASP.NET pages sit inside one <form>; broken markup nests a page in its header div).
+WRAPPER_SHARE = 0.4
+
+
+def _text_length(tag: Tag) -> int:
+    return len(clean_text(tag.get_text(" ")))
+
+
+def prune(soup: BeautifulSoup, protected: Iterable[Tag] = (), extra: Iterable[str] = (),
+          rules: Iterable[Rule] = RULES) -> None:
+    """Remove comments, blank file-path attributes and every element a selector rule matches.
+
+    An element is kept when it is, or holds, a protected element (the title, the configured
+    body) or a large share of the page's text, so removing chrome never removes the article.
+    """
+    rules = list(rules)
+    for rule in rules:
+        if rule.comment is not None:
+            for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+                if rule.comment.fullmatch(str(comment)):
+                    comment.extract()
+        if rule.attribute is not None:
+            name, pattern = rule.attribute
+            for tag in soup.find_all(attrs={name: True}):
+                if pattern.fullmatch(str(tag.get(name))):
+                    tag[name] = ""
+    guard = [tag for tag in protected if tag is not None]
+    page = soup.body or soup
+    total = max(_text_length(page), 1)
+    selectors = [rule.selector for rule in rules if rule.selector] + list(extra)
+    for selector in selectors:
+        for tag in page.select(selector):
+            if tag.decomposed or tag is page:
+                continue
+            if any(tag is kept or tag in kept.parents for kept in guard):
+                continue
+            if _text_length(tag) > WRAPPER_SHARE * total:
+                continue
+            tag.decompose()
+
+
+def chrome_rule(text: str, rules: Iterable[Rule] = RULES) -> Rule | None:
+    """The text rule a whole line matches, if that line is chrome."""
+    line = clean_text(text)
+    if len(line) > MAX_CHROME_LINE:
+        return None
+    for rule in rules:
+        if rule.text is None:
+            continue
+        if rule.upper and line != line.upper():
+            continue
+        if rule.text.fullmatch(line):
+            return rule
+    return None

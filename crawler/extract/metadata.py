@@ -1,0 +1,168 @@
+"""Structured metadata (JSON-LD, OpenGraph, Dublin Core, RDFa, microdata) and the title.
+
+Metadata is the most trustworthy source of a date, but a title in metadata often carries
+the site's name; the visible heading that matches it is the title a reader sees.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, Tag
+
+from crawler.extract.text import clean_text, same_text
+
+ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "Report", "WebPage", "ReportageNewsArticle"}
+DATE_META = ["article:published_time", "og:published_time", "datePublished", "pubdate", "publishdate",
+             "publish-date", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created",
+             "dc.date.created", "date"]
+TITLE_META = ["og:title", "twitter:title", "dc.title", "dcterms.title"]
+DESCRIPTION_META = ["og:description", "description", "twitter:description", "dc.description"]
+AUTHOR_META = ["author", "article:author", "dc.creator", "dcterms.creator"]
+NOT_AUTHORS = re.compile(r"^(admin|administrator|quản trị(?: viên| hệ thống)?|quantri|webmaster|root|editor"
+                         r"|biên tập viên|btv|user\d*|ban biên tập)$", re.I)
+SITE_WORDS = re.compile(r"\b(sở|cổng|trang|website|portal|gov|ubnd|khcn|kh&cn)\b", re.I)
+
+
+@dataclass
+class Metadata:
+    """What the page says about itself in tags meant for machines."""
+
+    titles: list[tuple[str, str]] = field(default_factory=list)  # (text, where)
+    dates: list[tuple[str, str]] = field(default_factory=list)
+    authors: list[tuple[str, str]] = field(default_factory=list)
+    description: str = ""
+    site_name: str = ""
+    page_title: str = ""
+    categories: list[str] = field(default_factory=list)
+
+
+def is_author(name: str) -> bool:
+    """A person or unit, not a CMS account such as "admin"."""
+    name = clean_text(name)
+    return bool(name) and not NOT_AUTHORS.match(name) and len(name) <= 120
+
+
+def _json_ld(soup: BeautifulSoup, meta: Metadata) -> None:
+    for script in soup.find_all("script", type=re.compile("ld\\+json", re.I)):
+        try:
+            data = json.loads(script.string or "")
+        except ValueError:
+            continue
+        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        for item in items:
+            kinds = item.get("@type") if isinstance(item, dict) else None
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if not kinds & ARTICLE_TYPES:
+                continue
+            if isinstance(item.get("datePublished"), str):
+                meta.dates.append((item["datePublished"], "json-ld"))
+            if isinstance(item.get("headline"), str):
+                meta.titles.append((item["headline"], "json-ld"))
+            authors = item.get("author")
+            for author in authors if isinstance(authors, list) else [authors]:
+                name = author.get("name") if isinstance(author, dict) else author
+                if isinstance(name, str):
+                    meta.authors.append((name, "json-ld"))
+
+
+def _meta_content(soup: BeautifulSoup, names: list[str]) -> list[str]:
+    found = []
+    for name in names:
+        for tag in soup.find_all("meta", attrs={"property": re.compile(f"^{re.escape(name)}$", re.I)}):
+            found.append(str(tag.get("content") or ""))
+        for tag in soup.find_all("meta", attrs={"name": re.compile(f"^{re.escape(name)}$", re.I)}):
+            found.append(str(tag.get("content") or ""))
+        for tag in soup.find_all("meta", attrs={"itemprop": re.compile(f"^{re.escape(name)}$", re.I)}):
+            found.append(str(tag.get("content") or ""))
+    return [clean_text(value) for value in found if clean_text(value)]
+
+
+def _rdfa_dates(soup: BeautifulSoup) -> list[str]:
+    """Drupal's RDFa (`property="dc:date"`) and microdata (`itemprop="datePublished"`)."""
+    found = []
+    for tag in soup.find_all(attrs={"property": re.compile(r"\bdc:(date|created|issued)\b")}):
+        if tag.name != "meta" and tag.get("content"):
+            found.append(str(tag["content"]))
+    for tag in soup.find_all(attrs={"itemprop": re.compile(r"^datePublished$|^dateCreated$")}):
+        if tag.name != "meta":
+            found.append(str(tag.get("content") or tag.get("datetime") or tag.get_text(" ")))
+    return found
+
+
+def read_metadata(soup: BeautifulSoup) -> Metadata:
+    """Collect titles, dates, authors and the description the page declares about itself."""
+    meta = Metadata()
+    _json_ld(soup, meta)
+    meta.titles += [(value, "meta") for value in _meta_content(soup, TITLE_META)]
+    for tag in soup.find_all(attrs={"property": "dc:title", "content": True}):
+        if tag.name != "meta":
+            meta.titles.append((clean_text(str(tag["content"])), "rdfa"))
+    meta.dates += [(value, "meta") for value in _meta_content(soup, DATE_META)]
+    meta.dates += [(value, "meta") for value in _rdfa_dates(soup)]
+    meta.authors += [(value, "meta") for value in _meta_content(soup, AUTHOR_META)]
+    descriptions = _meta_content(soup, DESCRIPTION_META)
+    meta.description = descriptions[0] if descriptions else ""
+    names = _meta_content(soup, ["og:site_name", "application-name"])
+    meta.site_name = names[0] if names else ""
+    if soup.title and soup.title.string:
+        meta.page_title = clean_text(soup.title.string)
+    meta.categories = _meta_content(soup, ["article:section"])
+    return meta
+
+
+def strip_site_name(title: str, site_name: str = "") -> str:
+    """`Article title | Sở KH&CN tỉnh X` → `Article title`."""
+    title = clean_text(title)
+    if site_name and title.endswith(site_name) and len(title) > len(site_name) + 5:
+        return title[: -len(site_name)].rstrip(" |–—:-»")
+    if " | " in title:
+        return max(title.split(" | "), key=len).strip()
+    head, _, tail = title.rpartition(" - ")
+    if head and SITE_WORDS.search(tail):
+        return head.strip()
+    return title
+
+
+HEADING_CANDIDATES = ["h1", "h2", "h3", "[class*=title]", "[id*=title]", "[class*=tieude]", "[class*=TieuDe]",
+                      "[class*=headline]"]
+
+
+def find_title(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str,
+               meta: Metadata) -> tuple[str, str, Tag | None]:
+    """The article's heading as printed: site selectors, else the heading matching the metadata."""
+    for selector in selectors:
+        for tag in soup.select(selector):
+            text = clean_text(tag.get_text(" "))
+            if text:
+                return text, origin, tag
+    declared = [clean_text(text) for text, _ in meta.titles if clean_text(text)]
+    if meta.page_title:
+        declared.append(strip_site_name(meta.page_title, meta.site_name))
+        declared.append(meta.page_title)
+    headings = []
+    for tag in soup.select(", ".join(HEADING_CANDIDATES)):
+        if tag.name in ("title", "meta", "a", "html", "body") or tag.find(["p", "div", "table", "ul"]):
+            continue
+        text = clean_text(tag.get_text(" "))
+        if 10 <= len(text) <= 400:
+            headings.append((text, tag))
+    for wanted in declared:
+        for text, tag in headings:
+            if same_text(text, wanted):
+                return text, "generic:heading", tag
+    for wanted in declared:
+        for text, tag in headings:
+            if len(text) >= 20 and clean_text(wanted).casefold().startswith(text.casefold()):
+                return text, "generic:heading", tag
+    for text, tag in headings:
+        if tag.name == "h1" and len(text) >= 20:
+            return text, "generic:h1", tag
+    for text, where in meta.titles:
+        if clean_text(text):
+            return strip_site_name(clean_text(text), meta.site_name), "generic:" + where, None
+    if meta.page_title:
+        return strip_site_name(meta.page_title, meta.site_name), "generic:title-tag", None
+    return "", "none", None
