@@ -14,14 +14,15 @@ from bs4 import BeautifulSoup, Tag
 
 from crawler.extract.blocks import Block, block_text, to_blocks
 from crawler.extract.body import find_body, first_match
-from crawler.extract.byline import take_byline
+from crawler.extract.byline import labelled_author, take_byline
 from crawler.extract.clean import prune
 from crawler.extract.compose import compose, drop_chrome
 from crawler.extract.dates import DEFAULT_TZ
 from crawler.extract.decode import decode_html
 from crawler.extract.figures import Image, attach_captions
-from crawler.extract.metadata import find_title, is_author, read_metadata
-from crawler.extract.published import find_published
+from crawler.extract.metadata import Metadata, find_title, is_author, read_metadata
+from crawler.extract.nearby import short_lines
+from crawler.extract.published import date_in_body, find_published
 from crawler.extract.text import clean_text, scrub
 
 __all__ = ["Article", "Image", "NoArticle", "SiteRules", "extract_article", "body_blocks"]
@@ -112,6 +113,19 @@ def _author_element(soup: BeautifulSoup, selectors: tuple[str, ...], container: 
     return tag
 
 
+def _author(byline: str | None, title_tag: Tag | None, title: str, container: Tag,
+            meta: Metadata) -> tuple[str | None, str]:
+    """The author when no selector gave one: byline, a labelled line, then metadata."""
+    if byline:
+        return byline, "generic:byline"
+    near = short_lines(title_tag, skip=title) if title_tag is not None else []
+    labelled = labelled_author(near) or labelled_author(short_lines(container))
+    if labelled:
+        return labelled, "generic:labelled-byline"
+    names = [clean_text(name) for name, _ in meta.authors if is_author(name)]
+    return (names[0], "metadata") if names else (None, "none")
+
+
 def _canonical(soup: BeautifulSoup, url: str) -> str | None:
     link = soup.find("link", rel="canonical", href=True)
     if link is None:
@@ -135,16 +149,17 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
     if not title:
         raise NoArticle("no title found")
     configured_body = first_match(soup, rules.body)
+    published, date_source = find_published(
+        soup, selectors=rules.date, origin=rules.origin("date"), meta=meta, title_tag=title_tag,
+        title=title, container=configured_body, timezone=timezone, listing_date=listing_date)
     prune(soup, protected=[title_tag, configured_body], extra=rules.strip)
-    if configured_body is not None and configured_body.decomposed:
-        configured_body = None
 
     container, paths["body"] = find_body(soup, rules.body, rules.origin("body"))
     if container is None:
         raise NoArticle("no article body found")
-    published, date_source = find_published(
-        soup, selectors=rules.date, origin=rules.origin("date"), meta=meta, title_tag=title_tag,
-        title=title, container=container, timezone=timezone, listing_date=listing_date)
+    if published is None:
+        published = date_in_body(container, title, timezone)
+        date_source = "body" if published else None
     paths["date"] = date_source or "none"
 
     author_tag = _author_element(soup, rules.author, container)
@@ -162,10 +177,7 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
     blocks, images = attach_captions(blocks, BeautifulSoup("", "lxml"))
     blocks, byline = take_byline(blocks)
     if author is None or not is_author(author):
-        author, paths["author"] = (byline, "generic:byline") if byline else (None, "none")
-        if author is None:
-            names = [name for name, _ in meta.authors if is_author(name)]
-            author, paths["author"] = (clean_text(names[0]), "metadata") if names else (None, "none")
+        author, paths["author"] = _author(byline, title_tag, title, container, meta)
     lead, blocks = compose(blocks, title)
     paths.setdefault("summary", "generic:first-paragraph" if lead else "none")
 

@@ -131,7 +131,8 @@ def _is_data_table(table: Tag) -> bool:
     widths = [len(row.find_all(["td", "th"], recursive=False)) for row in rows]
     if len(rows) < 2 or max(widths, default=0) < 2:
         return False
-    cells = [len(clean_text(c.get_text(" "))) for row in rows for c in row.find_all(["td", "th"], recursive=False)]
+    cells = [len(clean_text(cell.get_text(" ")))
+             for row in rows for cell in row.find_all(["td", "th"], recursive=False)]
     total = sum(cells) or 1
     return max(cells) < 300 or max(cells) < 0.5 * total
 

@@ -21,6 +21,8 @@ MIN_BODY_TEXT = 150
 MAX_LINK_DENSITY = 0.35
 MIN_PARAGRAPH = 25
 CANDIDATES = ["div", "td", "section", "article", "main", "form", "center", "font", "span"]
+INLINE = {"a", "b", "strong", "i", "em", "span", "font", "u", "sup", "sub", "br", "small"}
+NESTED_BLOCKS = ["p", "div", "table", "ul", "ol", "img"]
 
 
 def text_length(tag: Tag) -> int:
@@ -55,9 +57,7 @@ def _own_text(tag: Tag) -> str:
     for child in tag.children:
         if isinstance(child, NavigableString):
             parts.append(str(child))
-        elif isinstance(child, Tag) and child.name in ("a", "b", "strong", "i", "em", "span", "font", "u", "sup",
-                                                         "sub", "br", "small") and not child.find(
-                ["p", "div", "table", "ul", "ol", "img"]):
+        elif isinstance(child, Tag) and child.name in INLINE and not child.find(NESTED_BLOCKS):
             parts.append(child.get_text(" "))
     return clean_text(" ".join(parts))
 

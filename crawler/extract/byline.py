@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 
+from bs4 import BeautifulSoup
+
 from crawler.extract.blocks import Block
 from crawler.extract.metadata import is_author
+from crawler.extract.text import clean_text
 
-LABEL = re.compile(r"^(?:tin(?:\s*,\s*|\s+và\s+)ảnh|bài(?:\s*,\s*|\s+và\s+)ảnh|bài|tin|tác giả|người viết|"
-                   r"tin bài|phóng viên|pv|ctv|btv|người đăng|thực hiện)\s*:\s*", re.I)
+LABEL = re.compile(r"^(?:tin(?:\s*,\s*|\s+và\s+)ảnh|bài(?:\s*,\s*|\s+và\s+)ảnh|bài|tin|tác giả(?: bài viết)?"
+                   r"|người viết|tin bài|phóng viên|pv|ctv|btv|người đăng|thực hiện)\s*:\s*", re.I)
 UNIT = re.compile(r"^(?:phòng|chi cục|trung tâm|sở|ban|văn phòng|thanh tra|cục|bộ|ubnd|ủy ban|hội|đoàn|viện"
                   r"|trường|báo|đài|cổng|tạp chí|liên hiệp|quỹ|công ty|hợp tác xã|htx|bệnh viện)\b", re.I)
 NOT_BYLINE = re.compile(r"^(?:nguồn|theo|trích|xem|tải|file|tệp|đính kèm|ghi chú|lưu ý)\b", re.I)
@@ -27,19 +30,43 @@ MAX_NAME_WORDS = 6
 def _is_name(text: str) -> bool:
     """Two to six capitalised words: how a Vietnamese person's name is printed."""
     words = TITLES.sub("", text).replace("(", " ").replace(")", " ").split()
-    return 2 <= len(words) <= MAX_NAME_WORDS and all(w[:1].isupper() and w.replace(".", "").isalpha() for w in words)
+    capitalised = all(word[:1].isupper() and word.replace(".", "").isalpha() for word in words)
+    return 2 <= len(words) <= MAX_NAME_WORDS and capitalised
 
 
-def _line(block: Block) -> str | None:
-    """The byline text of a block, or None when the block is not a byline line."""
-    if block.kind != "p" or len(block.text) > MAX_LINE or NOT_BYLINE.match(block.text):
+def _byline_text(text: str, right_aligned: bool = False) -> str | None:
+    """The author in one printed line, or None when the line is not a byline."""
+    if len(text) > MAX_LINE or NOT_BYLINE.match(text):
         return None
-    text = PARENTHESISED_UNIT.sub(r"\1 - \2", LABEL.sub("", block.text)).strip(" -–()")
+    text = PARENTHESISED_UNIT.sub(r"\1 - \2", LABEL.sub("", text)).strip(" -–()")
     if not text or text.endswith((".", ":", ";", ",", "!", "?", "./.")) or any(c.isdigit() for c in text):
         return None
     first = text.split(" - ")[0].split(",")[0].strip()
-    if _is_name(first) or UNIT.match(first) or (block.align == "right" and first[:1].isupper()):
+    if _is_name(first) or UNIT.match(first) or (right_aligned and first[:1].isupper()):
         return text
+    return None
+
+
+def _line(block: Block) -> str | None:
+    """The byline of a block (lines broken by <br> joined as "name - unit"), or None."""
+    if block.kind != "p" or len(block.text) > 2 * MAX_LINE:
+        return None
+    lines = [clean_text(part) for part in block.node.decode_contents().split("<br/>")]
+    lines = [clean_text(BeautifulSoup(line, "lxml").get_text("")) for line in lines]
+    found = [_byline_text(line, block.align == "right") for line in lines if line]
+    if not found or None in found or len(found) > 2:
+        return None
+    return " - ".join(found)  # type: ignore[arg-type]
+
+
+def labelled_author(lines: list[str]) -> str | None:
+    """An author printed with a label near the title or under the body ("Bài, ảnh: X")."""
+    for index, line in enumerate(lines):
+        if LABEL.match(line):
+            rest = LABEL.sub("", line) or (lines[index + 1] if index + 1 < len(lines) else "")
+            name = _byline_text(rest)
+            if name and is_author(name):
+                return name
     return None
 
 

@@ -18,8 +18,8 @@ MIN_LEAD = 30
 def _link_list(block: Block) -> bool:
     """A list whose every item is one link: related or latest news, not article text."""
     items = block.node.find_all("li")
-    return len(items) >= 2 and all(
-        (link := item.find("a")) is not None and same_text(link.get_text(""), item.get_text("")) for item in items)
+    return len(items) >= 2 and all((link := item.find("a")) is not None
+                                   and same_text(link.get_text(""), item.get_text("")) for item in items)
 
 
 def _prune_items(block: Block) -> Block | None:

@@ -17,7 +17,8 @@ DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 EARLIEST_YEAR = 1995  # no department site published before this; older years are history
 FUTURE_SLACK = timedelta(days=2)
 
-_TIME = r"(?P<H>\d{1,2})\s*(?::|h|g|giờ)\s*(?P<M>\d{2})(?:\s*:\s*(?P<S>\d{2}))?(?:\s*(?P<ampm>SA|CH|AM|PM)\b)?"
+_TIME = (r"(?P<H>\d{1,2})\s*(?::|h|g|giờ)\s*(?P<M>\d{2})(?:\s*:\s*(?P<S>\d{2}))?"
+         r"(?:\s*(?P<ampm>SA|CH|AM|PM)\b)?")
 _DMY = r"(?<![\d/.-])(?P<d>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<y>\d{4})(?!\d)"
 _VN_LONG = r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s*,?\s+năm\s+(?P<y>\d{4})(?!\d)"
 _ISO = (r"(?<![\d/-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"

@@ -24,8 +24,9 @@ class Image:
 def _caption_like(block: Block, figure: Block) -> bool:
     if block.kind != "p" or len(block.text) > MAX_CAPTION:
         return False
-    return (block.caption or bool(CAPTION_START.match(block.text)) or (block.source is not None and block.source is figure.source)
-            or block.italic or (block.align == "center" and len(block.text) <= 200))
+    beside = block.source is not None and block.source is figure.source
+    return (block.caption or bool(CAPTION_START.match(block.text)) or beside or block.italic
+            or (block.align == "center" and len(block.text) <= 200))
 
 
 def _continues(first: Block, second: Block) -> bool:

@@ -51,7 +51,9 @@ def _json_ld(soup: BeautifulSoup, meta: Metadata) -> None:
             data = json.loads(script.string or "")
         except ValueError:
             continue
-        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        if isinstance(data, dict):
+            data = data.get("@graph", [data])
+        items = data if isinstance(data, list) else []
         for item in items:
             kinds = item.get("@type") if isinstance(item, dict) else None
             kinds = set(kinds) if isinstance(kinds, list) else {kinds}
@@ -102,7 +104,10 @@ def read_metadata(soup: BeautifulSoup) -> Metadata:
             meta.titles.append((clean_text(str(tag["content"])), "rdfa"))
     meta.dates += [(value, "meta") for value in _meta_content(soup, DATE_META)]
     meta.dates += [(value, "meta") for value in _rdfa_dates(soup)]
-    meta.authors += [(value, "meta") for value in _meta_content(soup, AUTHOR_META)]
+    for tag in soup.find_all(attrs={"itemprop": "author"}):
+        if tag.name != "meta":
+            name = tag.find(attrs={"itemprop": "name"})
+            meta.authors.append((clean_text((name or tag).get_text(" ")), "microdata"))
     descriptions = _meta_content(soup, DESCRIPTION_META)
     meta.description = descriptions[0] if descriptions else ""
     names = _meta_content(soup, ["og:site_name", "application-name"])
@@ -110,6 +115,9 @@ def read_metadata(soup: BeautifulSoup) -> Metadata:
     if soup.title and soup.title.string:
         meta.page_title = clean_text(soup.title.string)
     meta.categories = _meta_content(soup, ["article:section"])
+    site = f"{meta.page_title} {meta.site_name}".casefold()
+    meta.authors += [(value, "meta") for value in _meta_content(soup, AUTHOR_META)
+                     if value.casefold() not in site]
     return meta
 
 
@@ -121,8 +129,11 @@ def strip_site_name(title: str, site_name: str = "") -> str:
     if " | " in title:
         return max(title.split(" | "), key=len).strip()
     head, _, tail = title.rpartition(" - ")
-    if head and SITE_WORDS.search(tail):
+    if head and SITE_WORDS.search(tail) and not SITE_WORDS.search(head):
         return head.strip()
+    head, _, tail = title.partition(" - ")
+    if tail and SITE_WORDS.search(head) and not SITE_WORDS.search(tail):
+        return tail.strip()
     return title
 
 
@@ -155,7 +166,8 @@ def find_title(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str,
                 return text, "generic:heading", tag
     for wanted in declared:
         for text, tag in headings:
-            if len(text) >= 20 and clean_text(wanted).casefold().startswith(text.casefold()):
+            folded, declared_title = text.casefold(), wanted.casefold()
+            if len(text) >= 20 and (declared_title.startswith(folded) or declared_title.endswith(folded)):
                 return text, "generic:heading", tag
     for text, tag in headings:
         if tag.name == "h1" and len(text) >= 20:

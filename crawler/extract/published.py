@@ -2,23 +2,22 @@
 
 Order: the source's date selector, structured metadata (JSON-LD, meta, RDFa), <time>, a
 date line by the title, the listing page's date for the link, and last a date in the body.
-A header clock (before the title) and dates inside the title are never read. When the most
-trusted source gives only a day, a less trusted one that agrees on the day lends its time.
+Read on the whole page before chrome is removed (date lines are chrome once read). A header
+clock (before the title) and dates inside the title are never read. When the most trusted
+source gives only a day, a less trusted one that agrees on the day lends its time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, Tag
 
 from crawler.extract.dates import FoundDate, first_date
 from crawler.extract.metadata import Metadata
-from crawler.extract.text import clean_text, same_text
-
-DATELINE_WINDOW = 600  # characters of text after the title searched for a date line
-PARAGRAPH = 120  # a text this long is prose: the date line, if any, came before it
+from crawler.extract.nearby import short_lines
+from crawler.extract.text import clean_text
 
 
 def _attribute_date(tag: Tag, timezone: str) -> FoundDate | None:
@@ -57,30 +56,15 @@ def _from_time(soup: BeautifulSoup, title_tag: Tag | None, timezone: str) -> Fou
     return None
 
 
-def _texts_after(start: Tag) -> Iterator[str]:
-    for node in start.next_elements:
-        if isinstance(node, NavigableString) and type(node) is NavigableString:
-            if start in node.parents:
-                continue
-            yield clean_text(str(node))
-
-
-def _from_dateline(soup: BeautifulSoup, title_tag: Tag | None, title: str, container: Tag | None,
+def _from_dateline(title_tag: Tag | None, title: str, container: Tag | None,
                    timezone: str) -> FoundDate | None:
     """The first date printed between the title and the first paragraph of prose."""
     start = title_tag if title_tag is not None else container
     if start is None:
         return None
-    seen = 0
-    lines: list[str] = []
-    for text in _texts_after(start):
-        if not text or same_text(text, title):
-            continue
-        if len(text) >= PARAGRAPH or seen > DATELINE_WINDOW:
-            break
-        lines.append(text)
-        seen += len(text)
-        found = first_date(" ".join(lines[-3:]), timezone)
+    lines = short_lines(start, inside=title_tag is None, skip=title)
+    for end in range(1, len(lines) + 1):
+        found = first_date(" ".join(lines[max(0, end - 3):end]), timezone)
         if found:
             return found
     return None
@@ -92,11 +76,10 @@ def _listed(listing_date: datetime | None) -> FoundDate | None:
     return FoundDate(listing_date, has_time=(listing_date.hour, listing_date.minute) != (0, 0))
 
 
-def _from_body(container: Tag | None, title: str, timezone: str) -> FoundDate | None:
-    if container is None:
-        return None
-    text = clean_text(container.get_text(" ")).replace(title, " ")
-    return first_date(text, timezone)
+def date_in_body(container: Tag, title: str, timezone: str) -> datetime | None:
+    """The last resort: the first plausible date in the article's text (never in its title)."""
+    found = first_date(clean_text(container.get_text(" ")).replace(title, " "), timezone)
+    return found.value.astimezone(ZoneInfo(timezone)) if found else None
 
 
 def find_published(soup: BeautifulSoup, *, selectors: tuple[str, ...], origin: str, meta: Metadata,
@@ -107,9 +90,8 @@ def find_published(soup: BeautifulSoup, *, selectors: tuple[str, ...], origin: s
         (origin, lambda: _from_selectors(soup, selectors, timezone)),
         ("metadata", lambda: _from_metadata(meta, timezone)),
         ("time", lambda: _from_time(soup, title_tag, timezone)),
-        ("dateline", lambda: _from_dateline(soup, title_tag, title, container, timezone)),
+        ("dateline", lambda: _from_dateline(title_tag, title, container, timezone)),
         ("listing", lambda: _listed(listing_date)),
-        ("body", lambda: _from_body(container, title, timezone)),
     ]
     chosen: tuple[FoundDate, str] | None = None
     for source, find in candidates:
@@ -123,7 +105,7 @@ def find_published(soup: BeautifulSoup, *, selectors: tuple[str, ...], origin: s
         elif found.has_time:
             local = found.value.astimezone(chosen[0].value.tzinfo)
             if local.date() == chosen[0].value.date():
-                return local, chosen[1]
+                return local.astimezone(ZoneInfo(timezone)), chosen[1]
     if chosen is None:
         return None, None
-    return chosen[0].value, chosen[1]
+    return chosen[0].value.astimezone(ZoneInfo(timezone)), chosen[1]

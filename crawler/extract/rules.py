@@ -112,14 +112,17 @@ RULES: list[Rule] = [
          text=_t(r"bình luận(?: bài viết)?|ý kiến bạn đọc|góp ý của bạn đọc|gửi (?:ý kiến|bình luận)"
                  r"|ý kiến của bạn|viết bình luận")),
     Rule("captcha", "captcha messages",
-         text=_t(r"mã xác thực không đúng\.?|nhập mã (?:bảo vệ|xác nhận|xác thực)\s*:?|hình ảnh captcha|captcha")),
+         text=_t(r"mã xác thực không đúng\.?|nhập mã (?:bảo vệ|xác nhận|xác thực)\s*:?|hình ảnh captcha"
+                 r"|captcha")),
     Rule("related-heading", "related-news lists: their heading and everything below it", cut=True,
-         text=_t(r"(?:các |những )?(?:tin|bài viết|bài) (?:liên quan|mới nhất|khác|cùng chuyên mục|đã đưa)"
-                 r"|các tin khác|những tin (?:mới hơn|cũ hơn)|xem thêm|tin tiêu điểm|tin nổi bật")),
+         text=_t(r"(?:các |những )?(?:tin|bài viết|bài) (?:liên quan|mới nhất|mới|khác|cùng chuyên mục"
+                 r"|cùng loại|đã đưa|đọc nhiều|xem nhiều|nổi bật|tiêu điểm)\s*:?"
+                 r"|những tin (?:mới hơn|cũ hơn)\s*:?|xem thêm|chuyên mục|danh mục")),
     Rule("visitor-counter", "visitor counters and online counts",
-         text=_t(r"(?:thống kê truy cập|thống kê" + _N + r"|(?:đang )?online" + _N + r"|[\d.,]+\s*người đang online"
-                 r"|đang (?:truy cập|online)" + _N + r"|hôm (?:nay|qua)" + _N + r"|(?:tuần|tháng|năm) (?:này|trước)"
-                 + _N + r"|(?:tổng (?:số )?)?lượt truy cập" + _N + r"|truy cập" + _N + r"|[\s|])+")),
+         text=_t(r"(?:thống kê truy cập|thống kê" + _N + r"|(?:đang )?online" + _N
+                 + r"|[\d.,]+\s*người đang online|đang (?:truy cập|online)" + _N + r"|hôm (?:nay|qua)" + _N
+                 + r"|(?:tuần|tháng|năm) (?:này|trước|hiện tại)" + _N
+                 + r"|(?:tổng (?:số )?)?lượt truy cập" + _N + r"|truy cập" + _N + r"|[\s|])+")),
     Rule("search-text", "search box labels and weather widget leftovers",
          text=_t(r"nhập từ khóa.{0,20}|tìm kiếm\.*|°\s*c?|\d+\s*°\s*c?")),
     Rule("breadcrumb-text", "breadcrumbs printed as text", text=_t(r"trang chủ\s*[»>/|›].{0,160}")),
