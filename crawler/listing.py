@@ -16,12 +16,10 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from crawler.extract.clean import chrome_rule
+from crawler.extract.clean import chrome_rule, in_chrome
 from crawler.extract.dates import parse_date
 from crawler.extract.text import clean_text
 
-CHROME = re.compile(r"(^|[-_ ])(nav|navbar|menu|header|footer|sidebar|breadcrumbs?|banner|top-?bar|widget|"
-                    r"masthead|copyright)([-_ ]|$)", re.I)
 NEXT_TEXT = re.compile(r"^(sau|tiếp|trang sau|trang tiếp|next|›|»|>|>>|tiếp theo)(\W.*)?$", re.I)
 MIN_TITLE = 20  # characters: shorter link texts are menu entries and page numbers
 SHORT_LINE = 80  # a date is read from lines up to this long (teasers are longer)
@@ -35,18 +33,6 @@ class ListedLink:
     url: str
     text: str
     date: datetime | None = None
-
-
-def _in_chrome(tag: Tag) -> bool:
-    for parent in tag.parents:
-        if parent.name in ("body", "html", "[document]") or parent.name in ("article", "main"):
-            return False
-        if parent.name in ("nav", "footer", "aside", "header"):
-            return True
-        marks = " ".join([str(parent.get("id") or ""), *(parent.get("class") or [])])
-        if marks and CHROME.search(marks):
-            return True
-    return False
 
 
 def _same_site(url: str, hosts: set[str]) -> bool:
@@ -139,7 +125,7 @@ def _generic_anchors(soup: BeautifulSoup, base_url: str, hosts: set[str], patter
         path = target.path + ("?" + target.query if target.query else "")
         if compiled and not any(p.search(path) for p in compiled):
             continue
-        if len(_text(anchor)) < MIN_TITLE or _in_chrome(anchor):
+        if len(_text(anchor)) < MIN_TITLE or in_chrome(anchor):
             continue
         groups[_signature(anchor)].append(anchor)
     if not groups:

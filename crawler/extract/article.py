@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from crawler.extract.blocks import Block, block_text, to_blocks
-from crawler.extract.body import find_body, first_match
+from crawler.extract.body import find_body, first_match, link_density, looks_like_listing
 from crawler.extract.byline import labelled_author, take_byline
 from crawler.extract.clean import prune
 from crawler.extract.compose import compose, drop_chrome
@@ -33,6 +33,7 @@ KNOWN_LEADS = (".hometext", ".sapo", ".news-sapo", ".lead", ".news-lead", ".summ
                ".article-summary", ".short-content", "[itemprop=description]")
 AUTHOR_SELECTORS = ("[itemprop=author]", "[rel=author]", ".author", ".tac-gia", ".tacgia", ".byline")
 MIN_ARTICLE_TEXT = 80
+MAX_LINK_DENSITY = 0.5  # an article's text is mostly prose; a page of links is a menu or a list
 MAX_LEAD = 1500
 
 
@@ -157,6 +158,10 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
     container, paths["body"] = find_body(soup, rules.body, rules.origin("body"))
     if container is None:
         raise NoArticle("no article body found")
+    if looks_like_listing(container, soup.body or soup, url):
+        raise NoArticle("the page lists articles, it is not one")
+    if link_density(container) > MAX_LINK_DENSITY:
+        raise NoArticle("the page is mostly links")
     if published is None:
         published = date_in_body(container, title, timezone)
         date_source = "body" if published else None

@@ -6,8 +6,12 @@ families common on government sites, then text and link density scored over the 
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urljoin, urlsplit
+
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from crawler.extract.clean import in_chrome
 from crawler.extract.text import clean_text
 
 # Body containers of common CMSs, most specific first. Each must still hold real prose.
@@ -18,6 +22,14 @@ KNOWN_BODIES = [
     ".ms-rtestate-field", "#ArticleContent", ".td-post-content", ".single-content", "article .content",
 ]
 MIN_BODY_TEXT = 150
+LISTED_TITLE = 25  # a link this long that opens its line is an article title
+LISTED_ITEMS = 2  # this many teaser items make a listing page, not an article
+MAX_ITEM = 800  # characters: a listing item is a title and a teaser, never a whole article
+TEASER = 60  # characters of text outside links that make an item a teaser
+LINE_TAGS = ["p", "li", "td", "div", "h2", "h3", "h4", "dt", "article"]
+FOOTER_WORDS = re.compile(r"địa chỉ\s*:|điện thoại\s*:|fax\s*:|email\s*:|giấy phép|chịu trách nhiệm"
+                          r"|bản quyền|©", re.I)
+FILE = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|jpe?g|png|gif)$", re.I)
 MAX_LINK_DENSITY = 0.35
 MIN_PARAGRAPH = 25
 CANDIDATES = ["div", "td", "section", "article", "main", "form", "center", "font", "span"]
@@ -66,6 +78,12 @@ def _paragraph_score(text: str, links: int) -> float:
     return (1 + text.count(",") + min(len(text) / 100, 3)) * (1 - min(links / max(len(text), 1), 1))
 
 
+def _site_footer(tag: Tag) -> bool:
+    """A short block with the site's address, phone and copyright: the footer of a table layout."""
+    text = clean_text(tag.get_text(" "))
+    return len(text) < MAX_ITEM and len(FOOTER_WORDS.findall(text)) >= 2
+
+
 def score_candidates(soup: BeautifulSoup) -> dict[int, tuple[Tag, float]]:
     """Readability-style scores: each paragraph credits its container and, less, the one above."""
     scores: dict[int, tuple[Tag, float]] = {}
@@ -96,12 +114,56 @@ def densest(soup: BeautifulSoup) -> Tag | None:
     """The container with the best prose score once its link density is taken into account."""
     best, best_score = None, 0.0
     for tag, score in score_candidates(soup).values():
-        if tag.name not in CANDIDATES or tag.name == "body":
+        if tag.name not in CANDIDATES or tag.name == "body" or in_chrome(tag) or _site_footer(tag):
             continue
         final = score * (1 - link_density(tag))
         if final > best_score:
             best, best_score = tag, final
     return best if best is not None and text_length(best) >= MIN_BODY_TEXT / 2 else None
+
+
+def _title_links(page: Tag, url: str) -> list[Tag]:
+    """Links with title-length text that open their line, to other pages of the same site."""
+    host = urlsplit(url).hostname
+    links = []
+    for anchor in page.find_all("a", href=True):
+        target = urljoin(url, str(anchor["href"]).strip()).split("#")[0]
+        text = clean_text(anchor.get_text(" "))
+        line = anchor.find_parent(LINE_TAGS)
+        if (len(text) >= LISTED_TITLE and target != url and urlsplit(target).hostname == host
+                and not FILE.search(urlsplit(target).path) and line is not None
+                and clean_text(line.get_text(" ")).startswith(text)):
+            links.append(anchor)
+    return links
+
+
+def _teaser_items(page: Tag, url: str) -> list[Tag]:
+    """Blocks made of one title link and a teaser: the items of a listing page."""
+    links = _title_links(page, url)
+    holding: dict[int, int] = {}
+    for anchor in links:
+        for parent in anchor.parents:
+            holding[id(parent)] = holding.get(id(parent), 0) + 1
+    items = []
+    for anchor in links:
+        item = anchor
+        for parent in anchor.parents:
+            if parent.name in ("body", "html", "[document]") or holding[id(parent)] > 1:
+                break
+            item = parent
+        loose = [clean_text(str(s)) for s in item.find_all(string=True) if s.find_parent("a") is None]
+        if any(len(text) >= TEASER for text in loose) and text_length(item) <= MAX_ITEM:
+            items.append(item)
+    return items
+
+
+def looks_like_listing(container: Tag, page: Tag, url: str) -> bool:
+    """The container is one teaser of a list of articles, or holds several: a listing page."""
+    items = _teaser_items(page, url)
+    if len(items) < LISTED_ITEMS:
+        return False
+    inside = sum(1 for item in items if container in item.parents)
+    return inside >= LISTED_ITEMS or any(item is container or item in container.parents for item in items)
 
 
 def find_body(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str) -> tuple[Tag | None, str]:
@@ -110,7 +172,7 @@ def find_body(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str) -> t
     if tag is not None:
         return tag, origin
     for selector in KNOWN_BODIES:
-        matches = [t for t in soup.select(selector) if _usable(t)]
+        matches = [t for t in soup.select(selector) if _usable(t) and not in_chrome(t)]
         if matches:
             return max(matches, key=text_length), "generic:" + selector
     tag = densest(soup)

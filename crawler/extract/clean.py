@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from bs4 import BeautifulSoup, Comment, Tag
@@ -12,6 +13,9 @@ from crawler.extract.text import clean_text
 # A container holding this share of the page's text is the article's wrapper, not chrome
 # (ASP.NET pages sit inside one <form>; broken markup nests a page in its header div).
 WRAPPER_SHARE = 0.4
+# Ids and classes of page furniture, for telling where an element sits.
+CHROME_MARKS = re.compile(r"(^|[-_ ])(nav|navbar|menu|header|footer|sidebar|breadcrumbs?|banner|top-?bar"
+                          r"|widget|masthead|copyright)([-_ ]|$)", re.I)
 
 
 def _text_length(tag: Tag) -> int:
@@ -49,6 +53,19 @@ def prune(soup: BeautifulSoup, protected: Iterable[Tag] = (), extra: Iterable[st
             if _text_length(tag) > WRAPPER_SHARE * total:
                 continue
             tag.decompose()
+
+
+def in_chrome(tag: Tag) -> bool:
+    """In a page's header, footer, navigation or a sidebar (by tag, id or class)."""
+    for parent in [tag, *tag.parents]:
+        if parent.name in ("body", "html", "[document]", "article", "main"):
+            return False
+        if parent.name in ("nav", "footer", "aside", "header"):
+            return True
+        marks = " ".join([str(parent.get("id") or ""), *(parent.get("class") or [])])
+        if marks and CHROME_MARKS.search(marks):
+            return True
+    return False
 
 
 def chrome_rule(text: str, rules: Iterable[Rule] = RULES) -> Rule | None:

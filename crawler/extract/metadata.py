@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Tag
 
+from crawler.extract.clean import in_chrome
 from crawler.extract.text import clean_text, same_text
 
 ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "Report", "WebPage", "ReportageNewsArticle"}
@@ -156,6 +157,8 @@ def find_title(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str,
     headings = []
     for tag in soup.select(", ".join(HEADING_CANDIDATES)):
         if tag.name in ("title", "meta", "a", "html", "body") or tag.find(["p", "div", "table", "ul"]):
+            continue
+        if in_chrome(tag):
             continue
         text = clean_text(tag.get_text(" "))
         if 10 <= len(text) <= 400:

@@ -67,7 +67,8 @@ RULES: list[Rule] = [
                   ".navbar, .main-menu, #main-menu, .pagination, .pager"),
     Rule("skip-link", "accessibility jump links", selector="#skip-link, .skip-link, a[href='#main-content']"),
     Rule("site-header", "site banners, logos and slogans",
-         selector="header, #header, .header, #banner, .banner, #site-slogan, .slogan, marquee, #logo, .logo"),
+         selector="header:not(:is(article, main) header), #header, .header, #banner, .banner, #site-slogan, "
+                  ".slogan, marquee, #logo, .logo"),
     Rule("footer", "site footers with addresses and copyright", selector="footer, #footer, .footer"),
     Rule("sidebar", "side columns of widgets and other news",
          selector="aside, .sidebar, #sidebar, .region-sidebar-second"),
@@ -89,7 +90,7 @@ RULES: list[Rule] = [
                   ".advertisement, .ads"),
     # Short lines of chrome printed inside the article container.
     Rule("skip-text", "skip link printed as text",
-         text=_t(r"skip to (?:main )?content|bỏ qua nội dung chính")),
+         text=_t(r"skip to (?:main )?content|bỏ qua (?:để )?(?:tới |đến )?nội dung chính")),
     Rule("slogan", "banner slogans that change with the political term",
          text=_t(r"(?:quyết tâm thực hiện thắng lợi nghị quyết|mừng đảng|mừng đất nước|chào mừng đại hội"
                  r"|khoa học, công nghệ và đổi mới sáng tạo\s*-\s*khơi dậy).{0,160}")),
