@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup, Tag
 from crawler.extract.blocks import Block, block_text, to_blocks
 from crawler.extract.body import find_body, first_match, link_density, looks_like_listing
 from crawler.extract.byline import labelled_author, take_byline
-from crawler.extract.clean import prune
+from crawler.extract.clean import page_shape, prune, wrappers
 from crawler.extract.compose import compose, drop_chrome
 from crawler.extract.dates import DEFAULT_TZ
 from crawler.extract.decode import decode_html
@@ -23,6 +23,7 @@ from crawler.extract.figures import Image, attach_captions
 from crawler.extract.metadata import Metadata, find_title, is_author, read_metadata
 from crawler.extract.nearby import short_lines
 from crawler.extract.published import date_in_body, find_published
+from crawler.extract.select import Selection
 from crawler.extract.text import clean_text, scrub
 
 __all__ = ["Article", "Image", "NoArticle", "SiteRules", "extract_article", "body_blocks"]
@@ -31,8 +32,12 @@ __all__ = ["Article", "Image", "NoArticle", "SiteRules", "extract_article", "bod
 KNOWN_LEADS = (".hometext", ".sapo", ".news-sapo", ".lead", ".news-lead", ".summary", ".news-summary",
                ".tomtat", ".tom-tat", ".field-name-field-tom-tat", ".field-name-field-sapo", ".chapeau",
                ".article-summary", ".short-content", "[itemprop=description]")
+KNOWN_LEAD_SELECTION = Selection(KNOWN_LEADS)
 AUTHOR_SELECTORS = ("[itemprop=author]", "[rel=author]", ".author", ".tac-gia", ".tacgia", ".byline")
+AUTHOR_SELECTION = Selection(AUTHOR_SELECTORS)
 MIN_ARTICLE_TEXT = 80
+MAX_DEPTH = 400  # real pages nest a few dozen levels; the block walker recurses once per level
+MAX_ELEMENTS = 100_000  # a department page has a few thousand elements
 MAX_LINK_DENSITY = 0.5  # an article's text is mostly prose; a page of links is a menu or a list
 MAX_LEAD = 1500
 
@@ -93,14 +98,15 @@ def body_blocks(body_html: str) -> list[str]:
 
 
 def _lead_element(soup: BeautifulSoup, selectors: tuple[str, ...], title_tag: Tag | None) -> Tag | None:
-    for tag in [first_match(soup, selectors)] if selectors else []:
-        if tag is not None:
-            return tag
-    for selector in KNOWN_LEADS:
-        for tag in soup.select(selector):
+    """The sapo: the configured lead, or a known lead container printed after the title."""
+    if selectors:
+        return first_match(soup, selectors)
+    order = {id(tag): index for index, tag in enumerate(soup.find_all(True))}
+    after = order.get(id(title_tag), -1) if title_tag is not None else -1
+    for found in KNOWN_LEAD_SELECTION.select_each(soup):
+        for tag in found:
             text = clean_text(tag.get_text(" "))
-            after_title = title_tag is None or tag in title_tag.find_all_next()
-            if 40 <= len(text) <= MAX_LEAD and after_title and tag.name != "meta":
+            if 40 <= len(text) <= MAX_LEAD and order[id(tag)] > after and tag.name != "meta":
                 return tag
     return None
 
@@ -108,7 +114,7 @@ def _lead_element(soup: BeautifulSoup, selectors: tuple[str, ...], title_tag: Ta
 def _author_element(soup: BeautifulSoup, selectors: tuple[str, ...], container: Tag) -> Tag | None:
     tag = first_match(soup, selectors)
     if tag is None:
-        for candidate in container.select(", ".join(AUTHOR_SELECTORS)):
+        for candidate in AUTHOR_SELECTION.select(container):
             if clean_text(candidate.get_text(" ")):
                 return candidate
     return tag
@@ -146,16 +152,20 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
     meta = read_metadata(soup)
     canonical = _canonical(soup, url)
 
-    title, paths["title"], title_tag = find_title(soup, rules.title, rules.origin("title"), meta)
+    depth, elements = page_shape(soup)
+    if depth > MAX_DEPTH or elements > MAX_ELEMENTS:
+        raise NoArticle(f"page too large or too deep to be an article ({elements} elements, {depth} levels)")
+    keep = wrappers(soup)
+    title, paths["title"], title_tag = find_title(soup, rules.title, rules.origin("title"), meta, keep)
     if not title:
         raise NoArticle("no title found")
     configured_body = first_match(soup, rules.body)
     published, date_source = find_published(
         soup, selectors=rules.date, origin=rules.origin("date"), meta=meta, title_tag=title_tag,
         title=title, container=configured_body, timezone=timezone, listing_date=listing_date)
-    prune(soup, protected=[title_tag, configured_body], extra=rules.strip)
+    prune(soup, protected=[title_tag, configured_body], extra=rules.strip, keep=keep)
 
-    container, paths["body"] = find_body(soup, rules.body, rules.origin("body"))
+    container, paths["body"] = find_body(soup, rules.body, rules.origin("body"), keep)
     if container is None:
         raise NoArticle("no article body found")
     if looks_like_listing(container, soup.body or soup, url):

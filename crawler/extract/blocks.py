@@ -331,11 +331,12 @@ def _tidy(node: Tag) -> None:
         node.contents[0].extract()
     while node.contents and _blank(node.contents[-1]):
         node.contents[-1].extract()
-    strings = [s for s in node.find_all(string=True)]
-    if strings:
+    strings = node.find_all(string=True)
+    if len(strings) == 1:
+        strings[0].replace_with(str(strings[0]).strip())
+    elif strings:
         strings[0].replace_with(str(strings[0]).lstrip())
-        last = node.find_all(string=True)[-1]
-        last.replace_with(str(last).rstrip())
+        strings[-1].replace_with(str(strings[-1]).rstrip())
 
 
 def to_blocks(container: Tag, base_url: str) -> list[Block]:

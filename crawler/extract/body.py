@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from crawler.extract.clean import in_chrome
+from crawler.extract.select import Selection
 from crawler.extract.text import clean_text
 
 # Body containers of common CMSs, most specific first. Each must still hold real prose.
@@ -21,6 +22,7 @@ KNOWN_BODIES = [
     ".news-detail-content", ".content-detail", ".detail-content", ".chi-tiet-tin", ".noidung", ".noi-dung",
     ".ms-rtestate-field", "#ArticleContent", ".td-post-content", ".single-content", "article .content",
 ]
+KNOWN_BODY_SELECTION = Selection(KNOWN_BODIES)
 MIN_BODY_TEXT = 150
 LISTED_TITLE = 25  # a link this long that opens its line is an article title
 LISTED_ITEMS = 2  # this many teaser items make a listing page, not an article
@@ -110,11 +112,11 @@ def score_candidates(soup: BeautifulSoup) -> dict[int, tuple[Tag, float]]:
     return scores
 
 
-def densest(soup: BeautifulSoup) -> Tag | None:
+def densest(soup: BeautifulSoup, keep: frozenset[int] = frozenset()) -> Tag | None:
     """The container with the best prose score once its link density is taken into account."""
     best, best_score = None, 0.0
     for tag, score in score_candidates(soup).values():
-        if tag.name not in CANDIDATES or tag.name == "body" or in_chrome(tag) or _site_footer(tag):
+        if tag.name not in CANDIDATES or tag.name == "body" or in_chrome(tag, keep) or _site_footer(tag):
             continue
         final = score * (1 - link_density(tag))
         if final > best_score:
@@ -166,14 +168,15 @@ def looks_like_listing(container: Tag, page: Tag, url: str) -> bool:
     return inside >= LISTED_ITEMS or any(item is container or item in container.parents for item in items)
 
 
-def find_body(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str) -> tuple[Tag | None, str]:
+def find_body(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str,
+              keep: frozenset[int] = frozenset()) -> tuple[Tag | None, str]:
     """The article container and which path found it."""
     tag = first_match(soup, selectors)
     if tag is not None:
         return tag, origin
-    for selector in KNOWN_BODIES:
-        matches = [t for t in soup.select(selector) if _usable(t) and not in_chrome(t)]
+    for selector, found in zip(KNOWN_BODIES, KNOWN_BODY_SELECTION.select_each(soup), strict=True):
+        matches = [t for t in found if _usable(t) and not in_chrome(t, keep)]
         if matches:
             return max(matches, key=text_length), "generic:" + selector
-    tag = densest(soup)
+    tag = densest(soup, keep)
     return (tag, "generic:density") if tag is not None else (None, "none")

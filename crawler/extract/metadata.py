@@ -22,8 +22,8 @@ DATE_META = ["article:published_time", "og:published_time", "datePublished", "pu
 TITLE_META = ["og:title", "twitter:title", "dc.title", "dcterms.title"]
 DESCRIPTION_META = ["og:description", "description", "twitter:description", "dc.description"]
 AUTHOR_META = ["author", "article:author", "dc.creator", "dcterms.creator"]
-NOT_AUTHORS = re.compile(r"^(admin|administrator|quản trị(?: viên| hệ thống)?|quantri|webmaster|root|editor"
-                         r"|biên tập viên|btv|user\d*|ban biên tập)$", re.I)
+NOT_AUTHORS = re.compile(r"^(admin\w*|administrator|quản trị(?: viên| hệ thống)?|quantri\w*|webmaster|root"
+                         r"|editor|bientap\w*|biên tập viên|btv|user\d*|ban biên tập)$", re.I)
 SITE_WORDS = re.compile(r"\b(sở|cổng|trang|website|portal|gov|ubnd|khcn|kh&cn)\b", re.I)
 
 
@@ -71,54 +71,59 @@ def _json_ld(soup: BeautifulSoup, meta: Metadata) -> None:
                     meta.authors.append((name, "json-ld"))
 
 
-def _meta_content(soup: BeautifulSoup, names: list[str]) -> list[str]:
-    found = []
-    for name in names:
-        for tag in soup.find_all("meta", attrs={"property": re.compile(f"^{re.escape(name)}$", re.I)}):
-            found.append(str(tag.get("content") or ""))
-        for tag in soup.find_all("meta", attrs={"name": re.compile(f"^{re.escape(name)}$", re.I)}):
-            found.append(str(tag.get("content") or ""))
-        for tag in soup.find_all("meta", attrs={"itemprop": re.compile(f"^{re.escape(name)}$", re.I)}):
-            found.append(str(tag.get("content") or ""))
-    return [clean_text(value) for value in found if clean_text(value)]
-
-
-def _rdfa_dates(soup: BeautifulSoup) -> list[str]:
-    """Drupal's RDFa (`property="dc:date"`) and microdata (`itemprop="datePublished"`)."""
-    found = []
-    for tag in soup.find_all(attrs={"property": re.compile(r"\bdc:(date|created|issued)\b")}):
-        if tag.name != "meta" and tag.get("content"):
-            found.append(str(tag["content"]))
-    for tag in soup.find_all(attrs={"itemprop": re.compile(r"^datePublished$|^dateCreated$")}):
-        if tag.name != "meta":
-            found.append(str(tag.get("content") or tag.get("datetime") or tag.get_text(" ")))
+def _meta_tags(soup: BeautifulSoup) -> dict[str, list[str]]:
+    """Every <meta> content by its lower-cased name, property or itemprop, in page order."""
+    found: dict[str, list[str]] = {}
+    for tag in soup.find_all("meta"):
+        content = clean_text(str(tag.get("content") or ""))
+        for key in ("property", "name", "itemprop"):
+            if tag.get(key) and content:
+                found.setdefault(str(tag[key]).lower(), []).append(content)
     return found
+
+
+def _pick(tags: dict[str, list[str]], names: list[str]) -> list[str]:
+    return [value for name in names for value in tags.get(name.lower(), [])]
+
+
+def _marked(soup: BeautifulSoup, meta: Metadata) -> None:
+    """RDFa (Drupal's `property="dc:date"`) and microdata (`itemprop="datePublished"`) in the page."""
+    for tag in soup.find_all(attrs={"property": True}):
+        names = str(tag["property"]).split()
+        if tag.name == "meta" or not tag.get("content"):
+            continue
+        if any(name in ("dc:date", "dc:created", "dc:issued") for name in names):
+            meta.dates.append((str(tag["content"]), "rdfa"))
+        if "dc:title" in names:
+            meta.titles.append((clean_text(str(tag["content"])), "rdfa"))
+    for tag in soup.find_all(attrs={"itemprop": True}):
+        if tag.name == "meta":
+            continue
+        if tag["itemprop"] in ("datePublished", "dateCreated"):
+            value = tag.get("content") or tag.get("datetime") or tag.get_text(" ")
+            meta.dates.append((str(value), "microdata"))
+        elif tag["itemprop"] == "author":
+            name = tag.find(attrs={"itemprop": "name"})
+            meta.authors.append((clean_text((name or tag).get_text(" ")), "microdata"))
 
 
 def read_metadata(soup: BeautifulSoup) -> Metadata:
     """Collect titles, dates, authors and the description the page declares about itself."""
     meta = Metadata()
     _json_ld(soup, meta)
-    meta.titles += [(value, "meta") for value in _meta_content(soup, TITLE_META)]
-    for tag in soup.find_all(attrs={"property": "dc:title", "content": True}):
-        if tag.name != "meta":
-            meta.titles.append((clean_text(str(tag["content"])), "rdfa"))
-    meta.dates += [(value, "meta") for value in _meta_content(soup, DATE_META)]
-    meta.dates += [(value, "meta") for value in _rdfa_dates(soup)]
-    for tag in soup.find_all(attrs={"itemprop": "author"}):
-        if tag.name != "meta":
-            name = tag.find(attrs={"itemprop": "name"})
-            meta.authors.append((clean_text((name or tag).get_text(" ")), "microdata"))
-    descriptions = _meta_content(soup, DESCRIPTION_META)
+    tags = _meta_tags(soup)
+    meta.titles += [(value, "meta") for value in _pick(tags, TITLE_META)]
+    meta.dates += [(value, "meta") for value in _pick(tags, DATE_META)]
+    _marked(soup, meta)
+    descriptions = _pick(tags, DESCRIPTION_META)
     meta.description = descriptions[0] if descriptions else ""
-    names = _meta_content(soup, ["og:site_name", "application-name"])
+    names = _pick(tags, ["og:site_name", "application-name"])
     meta.site_name = names[0] if names else ""
     if soup.title and soup.title.string:
         meta.page_title = clean_text(soup.title.string)
-    meta.categories = _meta_content(soup, ["article:section"])
+    meta.categories = _pick(tags, ["article:section"])
     site = f"{meta.page_title} {meta.site_name}".casefold()
-    meta.authors += [(value, "meta") for value in _meta_content(soup, AUTHOR_META)
-                     if value.casefold() not in site]
+    meta.authors += [(value, "meta") for value in _pick(tags, AUTHOR_META) if value.casefold() not in site]
     return meta
 
 
@@ -138,12 +143,11 @@ def strip_site_name(title: str, site_name: str = "") -> str:
     return title
 
 
-HEADING_CANDIDATES = ["h1", "h2", "h3", "[class*=title]", "[id*=title]", "[class*=tieude]", "[class*=TieuDe]",
-                      "[class*=headline]"]
+TITLE_MARKS = re.compile(r"title|tieude|tieu-de|headline", re.I)
 
 
-def find_title(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str,
-               meta: Metadata) -> tuple[str, str, Tag | None]:
+def find_title(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str, meta: Metadata,
+               keep: frozenset[int] = frozenset()) -> tuple[str, str, Tag | None]:
     """The article's heading as printed: site selectors, else the heading matching the metadata."""
     for selector in selectors:
         for tag in soup.select(selector):
@@ -155,10 +159,13 @@ def find_title(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str,
         declared.append(strip_site_name(meta.page_title, meta.site_name))
         declared.append(meta.page_title)
     headings = []
-    for tag in soup.select(", ".join(HEADING_CANDIDATES)):
+    for tag in soup.find_all(True):
+        marks = " ".join([str(tag.get("id") or ""), *(tag.get("class") or [])])
+        if tag.name not in ("h1", "h2", "h3") and not (marks and TITLE_MARKS.search(marks)):
+            continue
         if tag.name in ("title", "meta", "a", "html", "body") or tag.find(["p", "div", "table", "ul"]):
             continue
-        if in_chrome(tag):
+        if in_chrome(tag, keep):
             continue
         text = clean_text(tag.get_text(" "))
         if 10 <= len(text) <= 400:
