@@ -59,7 +59,7 @@ def test_utf8_bytes_win_over_a_legacy_header() -> None:
 
 
 def test_utf8_with_a_few_broken_bytes_stays_utf8() -> None:
-    body = page().encode("utf-8").replace("Linh</h1>".encode(), b"Linh\xff</h1>")
+    body = page().encode("utf-8").replace(b"Linh</h1>", b"Linh\xff</h1>")
     text, encoding = decode_html(body, None)
     assert encoding == "utf-8" and LEAD in text
 

@@ -29,7 +29,7 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "comments": ("<!--[if gte vml 1]><v:shape alt='x'></v:shape><![endif]-->", "gte vml"),
     "word-debris": ("<xml><w:WordDocument>Normal 0 false false false</w:WordDocument></xml>"
                     "<p class=\"MsoNormal\"><o:p>&nbsp;</o:p></p>", "Normal 0 false"),
-    "file-path-alt": ('<p><img src="/files/IMG_4774.JPG" alt="Description: C:\\Users\\Tinh Tu\\IMG_4774.JPG"></p>',
+    "file-path-alt": ('<p><img src="/f/IMG_4774.JPG" alt="Description: C:\\Users\\Tu\\IMG_4774.JPG"></p>',
                       "C:\\Users"),
     "hidden": ('<div style="display:none">Nội dung ẩn dành cho máy tìm kiếm</div>', "Nội dung ẩn"),
     "form-controls": ("<select><option>-- Chọn liên kết website --</option></select>", "Chọn liên kết"),
@@ -38,8 +38,8 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "skip-link": ('<div id="skip-link"><a href="#main-content">Skip to main content</a></div>', "Skip to"),
     "site-header": ('<div id="header"><div class="site-name">Cổng thông tin điện tử Sở KH&amp;CN</div></div>',
                     "Cổng thông tin điện tử"),
-    "footer": ('<div id="footer"><p>Địa chỉ: Số 02, đường Lê Lợi, phường Vĩnh Trại</p></div>', "đường Lê Lợi"),
-    "sidebar": ("<aside><h2>Liên kết website</h2><p>Bộ Khoa học và Công nghệ</p></aside>", "Liên kết website"),
+    "footer": ('<div id="footer"><p>Địa chỉ: Số 02, đường Lê Lợi</p></div>', "đường Lê Lợi"),
+    "sidebar": ("<aside><h2>Liên kết website</h2><p>Bộ Khoa học và Công nghệ</p></aside>", "Liên kết"),
     "toolbar": ('<div class="tienich"><a href="#">Chế độ ban đêm</a> <a href="#">Xuất PDF</a></div>',
                 "Chế độ ban đêm"),
     "share": ('<div class="fb-like" data-href="x">Thích 12 Chia sẻ</div>', "Thích 12"),
@@ -59,16 +59,16 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "dateline": ("<p>Thứ sáu - 12/08/2022 08:29 415 0</p>", "415 0"),
     "view-count": ("<p>Lượt xem: 442</p>", "Lượt xem"),
     "rating-text": ("<p>Tổng số điểm của bài viết là: 0 trong 0 đánh giá</p>", "Tổng số điểm"),
-    "comment-heading": ("<p>Ý kiến bạn đọc</p><p>Chưa có ý kiến nào. Hãy là người đầu tiên đưa ra ý kiến!</p>",
+    "comment-heading": ("<p>Ý kiến bạn đọc</p><p>Chưa có ý kiến nào. Hãy là người đầu tiên!</p>",
                         "người đầu tiên"),
     "captcha": ("<p>Mã xác thực không đúng.</p>", "Mã xác thực"),
-    "related-heading": ("<p><strong>Tin liên quan</strong></p><p>Hội nghị sơ kết công tác 6 tháng đầu năm 2024 của "
-                        "Sở Khoa học và Công nghệ (05/07/2024)</p>", "sơ kết công tác"),
+    "related-heading": ("<p><strong>Tin liên quan</strong></p>"
+                        "<p>Hội nghị sơ kết công tác 6 tháng đầu năm 2024 của Sở (05/07/2024)</p>", "sơ kết công tác"),
     "visitor-counter": ("<p>Đang truy cập56 Hôm nay3,102 Tổng lượt truy cập2,829,628</p>", "truy cập"),
     "search-text": ("<p>Nhập từ khóa...Tìm kiếm</p>", "Nhập từ khóa"),
     "breadcrumb-text": ("<p>Trang chủ » Tin tức - Sự kiện</p>", "Trang chủ"),
     "cookie-text": ("<p>Trang web này sử dụng cookie để cải thiện trải nghiệm của bạn. Đồng ý</p>", "cookie"),
-    "word-path-text": ("<p>Description: C:\\Users\\Tinh Tu Computer\\Desktop\\IMG_4774.JPG</p>", "Description"),
+    "word-path-text": ("<p>Description: C:\\Users\\Tinh Tu Computer\\IMG_4774.JPG</p>", "Description"),
     "table-residue": ("<p>| &nbsp; |</p>", "|"),
 }
 
