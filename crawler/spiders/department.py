@@ -88,10 +88,11 @@ class DepartmentSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"deptfeeds/{key}", value)
 
     def to_fetch(self, links: list[ListedLink]) -> tuple[list[tuple[ListedLink, str]], bool]:
-        """The article links worth a request, and whether the page held only known articles.
+        """The article links worth a request, and whether the page held only settled articles.
 
         Print and PDF views are mapped to their article (or dropped); articles already stored
-        are skipped unless younger than the recheck window, when an edit is still likely.
+        are skipped unless younger than the recheck window, when an edit is still likely. A
+        page of stored articles all older than that window means the pages after it are too.
         """
         targets = []
         for link in links:
@@ -110,8 +111,7 @@ class DepartmentSpider(scrapy.Spider):
                 self.count("articles_skipped")
                 continue
             wanted.append((link, target))
-        all_known = bool(targets) and all(key in known for _, _, key in targets)
-        return wanted, all_known
+        return wanted, bool(targets) and not wanted
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.listing:
@@ -141,14 +141,14 @@ class DepartmentSpider(scrapy.Spider):
                  response.url)
         if not links:
             self.fail(response.url, "listing page has no article links")
-        wanted, all_known = self.to_fetch(links)
+        wanted, settled = self.to_fetch(links)
         for link, target in wanted:
             self.count("articles_requested")
             yield scrapy.Request(target, callback=self.parse_article, errback=self.failed,
                                  cb_kwargs={"listing_date": link.date})
         following = next_page(soup, response.url, self.source.hosts,
                               selectors=self.profile.next_page)
-        if following and all_known:
+        if following and settled:
             log.info("%s: listing page %d holds only known articles; not following %s",
                      self.source.id, page, following)
             self.count("listing_stopped_early")
