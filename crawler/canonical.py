@@ -59,15 +59,15 @@ def canonical_url(url: str, keep_params: tuple[str, ...] | list[str] | None = No
     """The one form of a URL: percent-encoding normalised, query filtered and sorted, no fragment.
 
     `keep_params` lists the parameters that identify an article (a family profile's rule; names
-    compared without case, as ASP.NET does); every other parameter is dropped. None keeps all
-    parameters except session and tracking ones.
+    compared without case, as ASP.NET does, and spelt as the rule spells them); every other
+    parameter is dropped. None keeps all parameters except session and tracking ones.
     """
     parts = urlsplit(_dedouble(url.strip()))
     path = PATH_SESSION.sub("", parts.path)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     if keep_params is not None:
-        wanted = {name.lower() for name in keep_params}
-        pairs = [(k, v) for k, v in pairs if k.lower() in wanted]
+        spelling = {name.lower(): name for name in keep_params}
+        pairs = [(spelling[k.lower()], v) for k, v in pairs if k.lower() in spelling]
     else:
         pairs = [(k, v) for k, v in pairs if not DROP_ALWAYS.match(k)]
     host = (parts.hostname or "").lower()
