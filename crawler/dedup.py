@@ -42,12 +42,11 @@ _DROP_DOC = text("DELETE FROM near_docs WHERE article_id = :id")
 _NEIGHBOURS = text("SELECT other_id FROM near_pairs WHERE article_id = :id")
 _DROP_PAIR = text("DELETE FROM near_pairs WHERE article_id = :a AND other_id = :b")
 _ADD_DOC = text("INSERT INTO near_docs (article_id, bands) VALUES (:id, :bands)")
-_ADD_BAND = text("INSERT OR IGNORE INTO near_bands (band, article_id) VALUES (:band, :id)")
+# The two statements run for every article go to the driver as they are (no SQL compilation).
+_ADD_BANDS = "INSERT OR IGNORE INTO near_bands (band, article_id) VALUES (?, ?)"
+_CANDIDATES = ("SELECT DISTINCT a.id, a.title, a.body_text FROM near_bands AS n "
+               "JOIN articles AS a ON a.id = n.article_id WHERE n.band IN ({marks}) AND n.article_id != ?")
 _ADD_PAIR = text("INSERT OR REPLACE INTO near_pairs (article_id, other_id, similarity) VALUES (:a, :b, :s)")
-_CANDIDATES = text(
-    "SELECT DISTINCT a.id, a.title, a.body_text FROM near_bands AS n "
-    "JOIN articles AS a ON a.id = n.article_id WHERE n.band IN :bands AND n.article_id != :id"
-).bindparams(bindparam("bands", expanding=True))
 _EARLIEST = text(
     "SELECT id FROM articles WHERE id IN :ids ORDER BY coalesce(published, first_seen), id LIMIT 1"
 ).bindparams(bindparam("ids", expanding=True))
@@ -70,11 +69,12 @@ def _unpack(blob: bytes) -> list[int]:
 def _unindex(session: Session, article_id: int) -> set[int]:
     """Take an article out of the index; return the articles it was paired with."""
     blob = session.execute(_OLD_BANDS, {"id": article_id}).scalar()
-    if blob is not None:
-        bands = [{"band": band, "id": article_id} for band in _unpack(blob)]
-        if bands:
-            session.execute(_DROP_BAND, bands)
-        session.execute(_DROP_DOC, {"id": article_id})
+    if blob is None:
+        return set()  # never indexed, so never paired
+    bands = [{"band": band, "id": article_id} for band in _unpack(blob)]
+    if bands:
+        session.execute(_DROP_BAND, bands)
+    session.execute(_DROP_DOC, {"id": article_id})
     neighbours = set(session.execute(_NEIGHBOURS, {"id": article_id}).scalars())
     if neighbours:
         session.execute(_DROP_PAIR, [{"a": article_id, "b": n} for n in neighbours]
@@ -114,19 +114,24 @@ def cluster_article(session: Session, article_id: int, near: str | None = None) 
     `near` is the text to compare (default: the stored title and body); candidates are compared
     by their stored title and body.
     """
-    row = session.execute(_ARTICLE, {"id": article_id}).one()
-    title, body = row
+    if near is None:
+        near = near_text(*session.execute(_ARTICLE, {"id": article_id}).one())
     before = _unindex(session, article_id)
-    items, keys = index_keys(near if near is not None else near_text(title, body))
+    items, keys = index_keys(near)
     session.execute(_ADD_DOC, {"id": article_id, "bands": _pack(keys)})
     pairs = []
     if keys:
-        session.execute(_ADD_BAND, [{"band": band, "id": article_id} for band in keys])
-        candidates = session.execute(_CANDIDATES, {"bands": keys, "id": article_id})
+        driver = session.connection()
+        driver.exec_driver_sql(_ADD_BANDS, [(band, article_id) for band in keys])
+        candidates = driver.exec_driver_sql(_CANDIDATES.format(marks=",".join("?" * len(keys))),
+                                            (*keys, article_id))
         for other_id, other_title, other_body in candidates:
             similarity = jaccard(items, shingles(near_text(other_title, other_body)))
             if similarity >= THRESHOLD:
                 pairs.append((other_id, similarity))
+    if not pairs and not before:  # alone before and after: the common case, kept cheap
+        session.execute(_SET_CLUSTER, {"cluster": None, "ids": [article_id]})
+        return None
     if pairs:
         session.execute(_ADD_PAIR, [{"a": a, "b": b, "s": s} for other, s in pairs
                                     for a, b in ((article_id, other), (other, article_id))])
@@ -144,6 +149,11 @@ class NearDuplicateIndex:
         """Index a stored article (again) in its own transaction; return its cluster_id."""
         with self.store.session() as session:
             return cluster_article(session, article_id, near)
+
+    def add_many(self, articles: Iterable[tuple[int, str | None]]) -> list[int | None]:
+        """Index many stored articles in one transaction (bulk loads); return their cluster_ids."""
+        with self.store.session() as session:
+            return [cluster_article(session, article_id, near) for article_id, near in articles]
 
     def rebuild(self) -> int:
         """Index every stored article afresh (after a change of shingles or LSH parameters)."""
