@@ -51,12 +51,13 @@ name = "Sở KH&CN Kon Tum"
 listing = ["http://skhcn.kontum.gov.vn/tin-tuc/"]
 """
 
-def write_config(folder: Path, recheck_days: float = 2.0) -> Path:
+def write_config(folder: Path, recheck_days: float = 2.0, sources: str = SOURCES) -> Path:
+    """A config for these sources with its store and feeds in `folder`, politeness off (loopback)."""
     path = folder / "deptfeeds.toml"
     path.write_text(
         '[store]\nurl = "sqlite:///data/deptfeeds.db"\n\n[feeds]\ndir = "public"\n\n'
         f"[crawl]\ndelay = 0.0\nconcurrency_per_domain = 8\nrecheck_days = {recheck_days}\n"
-        + SOURCES, encoding="utf-8")
+        + sources, encoding="utf-8")
     return path
 
 

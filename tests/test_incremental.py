@@ -99,3 +99,32 @@ def test_recrawl_fetches_nothing_known_and_an_edit_updates_one_entry(
     rss = feedparser.parse(feeds_after[config.parent / "public" / "langson.rss"][0])
     old_rss = feedparser.parse(feeds_before[config.parent / "public" / "langson.rss"][0])
     assert [e.id for e in rss.entries] == [e.id for e in old_rss.entries], "RSS guids stable"
+
+
+SMALL_SITE = """
+[[sources]]
+id = "tin"
+name = "Sở KH&CN (trang thử)"
+listing = ["http://tin.example.gov.vn/tin-tuc/"]
+family = "drupal"
+"""
+
+
+def test_redirects_tracking_queries_and_print_views_are_remembered(tmp_path: Path) -> None:
+    config = write_config(tmp_path, sources=SMALL_SITE)
+    with serving(Path(__file__).parent / "fixtures" / "sites") as server:
+        first = crawl(config, server)
+        second = crawl(config, server)
+    asked = [url for _, url, _ in first.hits]
+    assert "http://tin.example.gov.vn/node/7" in asked, "the redirecting link is followed"
+    assert "http://tin.example.gov.vn/node/9" in asked and not any("/bm/print/" in u for u in asked)
+    assert first.total("new") == 3
+    known = stored_urls(config)
+    assert {"http://tin.example.gov.vn/node/7", "http://tin.example.gov.vn/tin-tuc/hoi-thao-phat-trien-ca-phe-che",
+            "http://tin.example.gov.vn/tin-tuc/ky-niem-ngay-khoa-hoc-va-cong-nghe",
+            "http://tin.example.gov.vn/node/9"} <= known
+    assert not any("utm_source" in url for url in known)
+    print(f"second crawl: {[url for _, url, _ in second.hits]}")
+    assert [url for _, url, _ in second.hits] == ["http://tin.example.gov.vn/robots.txt",
+                                                  "http://tin.example.gov.vn/tin-tuc/"]
+    assert second.total("skipped") == 3 and second.total("fetched") == 0
