@@ -56,8 +56,15 @@ def _dedouble(url: str) -> str:
 
 
 def canonical_url(url: str, keep_params: tuple[str, ...] | list[str] | None = None) -> str:
-    """The one form of a URL: percent-encoding normalised, query filtered and sorted, no fragment.
+    """The one form of a URL, to compare URLs by: `clean_url` with the parameters sorted."""
+    return canonicalize_url(clean_url(url, keep_params), keep_fragments=False)
 
+
+def clean_url(url: str, keep_params: tuple[str, ...] | list[str] | None = None) -> str:
+    """A URL as the site writes it, less its noise: the form to show and link in feeds.
+
+    Percent-encoding is normalised, session and tracking parameters, default ports and the
+    fragment go; the parameters that remain keep their order, as some servers route by it.
     `keep_params` lists the parameters that identify an article (a family profile's rule; names
     compared without case, as ASP.NET does, and spelt as the rule spells them); every other
     parameter is dropped. None keeps all parameters except session and tracking ones.
@@ -73,8 +80,8 @@ def canonical_url(url: str, keep_params: tuple[str, ...] | list[str] | None = No
     host = (parts.hostname or "").lower()
     default_port = {"http": 80, "https": 443}.get(parts.scheme.lower())
     netloc = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
-    rebuilt = urlunsplit((parts.scheme.lower(), netloc, path or "/", urlencode(pairs), ""))
-    return canonicalize_url(rebuilt, keep_fragments=False)
+    base = canonicalize_url(urlunsplit((parts.scheme.lower(), netloc, path or "/", "", "")))
+    return base + ("?" + urlencode(pairs) if pairs else "")
 
 
 def print_view(url: str) -> PrintView | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawler.canonical import canonical_url, trusted_canonical
+from crawler.canonical import canonical_url, clean_url, trusted_canonical
 from crawler.config import load_config
 from crawler.dedup import content_hash
 from crawler.items import ArticleItem
@@ -38,9 +38,10 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         article = item.article
         keep = getattr(spider, "keep_params", None)
-        preferred = trusted_canonical(article.canonical, article.url, spider.source.listing)
-        url = canonical_url(preferred or article.url, keep)
-        aliases = {canonical_url(u, keep) for u in (item.requested_url, article.url)} - {url}
+        preferred = trusted_canonical(article.canonical, article.url, spider.source.listing) or article.url
+        url = clean_url(preferred, keep)
+        # Rows are found by the canonical forms of every URL that reached them.
+        aliases = {canonical_url(u, keep) for u in (preferred, item.requested_url, article.url)} - {url}
         record = ArticleRecord(
             source_id=item.source_id, url=url, title=article.title, summary=article.summary,
             body_html=article.body_html, body_text=article.body_text, author=article.author,
