@@ -11,6 +11,7 @@ from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
+from w3lib.url import canonicalize_url
 
 from crawler.extract.blocks import Block, block_text, to_blocks
 from crawler.extract.body import find_body, first_match, link_density, looks_like_listing
@@ -134,11 +135,21 @@ def _author(byline: str | None, title_tag: Tag | None, title: str, container: Ta
 
 
 def _canonical(soup: BeautifulSoup, url: str) -> str | None:
+    """The page's own URL as the site spells it: rel=canonical or og:url on the same site, else
+    the ASP.NET form action when it names this very page (same parameters, the site's order)."""
+    host = urlsplit(url).hostname
     link = soup.find("link", rel="canonical", href=True)
-    if link is None:
-        return None
-    target = urljoin(url, str(link["href"]).strip())
-    return target if urlsplit(target).hostname == urlsplit(url).hostname else None
+    og = soup.find("meta", property="og:url", content=True)
+    for href in (link and link["href"], og and og["content"]):
+        target = urljoin(url, str(href or "").strip())
+        if href and urlsplit(target).hostname == host:
+            return target
+    form = soup.find("form", action=True)
+    if form is not None:
+        target = urljoin(url, str(form["action"]).strip())
+        if target != url and canonicalize_url(target) == canonicalize_url(url):
+            return target
+    return None
 
 
 def extract_article(body: bytes | str, url: str, *, content_type: str | None = None,
