@@ -98,13 +98,16 @@ def _under_chrome_heading(anchor: Tag) -> bool:
     return False
 
 
-def _group_score(anchors: list[Tag], base_url: str, timezone: str) -> float:
-    """How much a group of links looks like a news list: items with dates, teasers, thumbnails."""
+def _group_score(anchors: list[Tag], stops: set[str], base_url: str, timezone: str) -> float:
+    """How much a group of links looks like a news list: items with dates, teasers, thumbnails.
+
+    An item ends where a block holds another candidate link (`stops`), of any group.
+    """
     urls = {_url(a, base_url) for a in anchors}
     score, described = 0.0, 0
     for url in urls:
         anchor = next(a for a in anchors if _url(a, base_url) == url)
-        item = _item(anchor, urls, base_url)
+        item = _item(anchor, stops, base_url)
         dated = _item_date(item, timezone) is not None
         teaser = any(len(line) >= TEASER for line in _loose_lines(item))
         described += dated or teaser
@@ -130,7 +133,8 @@ def _generic_anchors(soup: BeautifulSoup, base_url: str, hosts: set[str], patter
         groups[_signature(anchor)].append(anchor)
     if not groups:
         return []
-    return max(groups.values(), key=lambda group: _group_score(group, base_url, timezone))
+    stops = {_url(a, base_url) for group in groups.values() for a in group}
+    return max(groups.values(), key=lambda group: _group_score(group, stops, base_url, timezone))
 
 
 def article_links(soup: BeautifulSoup, base_url: str, hosts: set[str], *,

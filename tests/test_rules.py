@@ -63,7 +63,7 @@ EXAMPLES: dict[str, tuple[str, str]] = {
                         "người đầu tiên"),
     "captcha": ("<p>Mã xác thực không đúng.</p>", "Mã xác thực"),
     "related-heading": ("<p><strong>Tin liên quan</strong></p>"
-                        "<p>Hội nghị sơ kết công tác 6 tháng đầu năm 2024 của Sở (05/07/2024)</p>", "sơ kết công tác"),
+                        "<p>Hội nghị sơ kết công tác 6 tháng năm 2024 (05/07/2024)</p>", "sơ kết công tác"),
     "visitor-counter": ("<p>Đang truy cập56 Hôm nay3,102 Tổng lượt truy cập2,829,628</p>", "truy cập"),
     "search-text": ("<p>Nhập từ khóa...Tìm kiếm</p>", "Nhập từ khóa"),
     "breadcrumb-text": ("<p>Trang chủ » Tin tức - Sự kiện</p>", "Trang chủ"),
