@@ -77,7 +77,8 @@ LISTING = """<html><body>
   <div class="item"><a class="t" href="/tin/hoi-nghi-1.html">Hội nghị tổng kết công tác năm 2024 của Sở</a>
     <span>(10/01/2025)</span>
     <p>Chiều ngày 09/01/2025, Sở Khoa học và Công nghệ tổ chức Hội nghị tổng kết năm 2024.</p></div>
-  <div class="item"><a class="t" href="/tin/tap-huan-2.html">Tập huấn nghiệp vụ sở hữu trí tuệ cho doanh nghiệp</a>
+  <div class="item">
+    <a class="t" href="/tin/tap-huan-2.html">Tập huấn nghiệp vụ sở hữu trí tuệ cho doanh nghiệp</a>
     <span>(15/03/2024)</span>
     <p>Trong hai ngày 13 - 14/3/2024, Sở tổ chức lớp tập huấn cho hơn 80 học viên.</p></div>
   <div class="paging">Trang: <b>1</b> <a href="?p=2">2</a> <a href="?p=2">Tiếp &gt;&gt;</a></div>
