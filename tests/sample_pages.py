@@ -27,6 +27,22 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 SITES = SAMPLES / "sites"
 ZERO_CONFIG = Profile()
 
+# Chrome seen on department sites (FIELD_NOTES "Chrome", the seeds, samples/README.md):
+# none of it may appear anywhere in an article's text.
+CHROME = [
+    "Skip to main content", "Bỏ qua để tới nội dung chính", "MỪNG ĐẢNG", "MỪNG XUÂN", "MỪNG ĐẤT NƯỚC",
+    "Quyết tâm thực hiện thắng lợi Nghị quyết", "Khơi dậy khát vọng kiến tạo tương lai",
+    "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "Chế độ ban đêm", "Xuất PDF", "Đọc nội dung", "-A A +A", "Kích cỡ chữ",
+    "Xem với cở chữ", "In trang", "Bản in", "In bài viết", "Quay lại", "Lượt xem", "lượt xem", "Xem:",
+    "Tin đăng ngày", "Ngày đăng", "Gửi bởi", "Posted on", "Đánh giá:", "lượt đánh giá", "trung bình:",
+    "Tổng số điểm của bài viết", "Bình luận", "Ý kiến bạn đọc", "Góp ý của bạn đọc", "Để lại bình luận",
+    "Mã xác thực", "Nhập mã bảo vệ", "CAPTCHA", "Tin liên quan", "Tin mới nhất", "Tin tiêu điểm",
+    "Các tin khác", "Các tin đã đưa", "Những tin mới hơn", "Những tin cũ hơn", "Bài viết liên quan",
+    "Thống kê", "Online:", "người đang online", "Đang truy cập", "Hôm nay", "Tổng lượt truy cập",
+    "Nhập từ khóa", "Tìm kiếm", "°", "Chào mừng bạn đến với", "Description:", "Từ khóa:", "Chia sẻ",
+    "cookie", "Trang chủ", "Liên kết website", "bientap", "admin",
+]
+
 
 @dataclass(frozen=True)
 class SamplePage:
