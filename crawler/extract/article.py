@@ -66,6 +66,8 @@ class SiteRules:
 
 @dataclass
 class Article:
+    """One article as a feed entry needs it; `paths` says which rule produced each field."""
+
     url: str
     title: str
     body_html: str
@@ -195,7 +197,8 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
         author_tag.decompose()
     lead_tag = _lead_element(soup, rules.lead, title_tag)
     lead_blocks: list[Block] = []
-    if lead_tag is not None and container not in lead_tag.parents and lead_tag is not container:
+    if lead_tag is not None and lead_tag is not container and container not in lead_tag.parents \
+            and lead_tag not in container.parents:
         lead_blocks = to_blocks(lead_tag, url)
         paths["summary"] = rules.origin("lead") if rules.lead else "generic:lead-element"
 

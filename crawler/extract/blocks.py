@@ -9,7 +9,7 @@ feed HTML simple by construction: only the tags in the output are the ones made 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
@@ -66,7 +66,6 @@ class Block:
     caption: bool = False
     source: Tag | None = None
     image: str = ""
-    items: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -286,7 +285,7 @@ class Builder:
                 node.append(item)
                 items.append(text)
         if items:
-            self.blocks.append(Block(kind=tag.name, node=node, text=" ".join(items), items=items, source=tag))
+            self.blocks.append(Block(kind=tag.name, node=node, text=" ".join(items), source=tag))
         for img in tag.find_all("img"):
             self.figure(img, tag)
 
@@ -311,8 +310,7 @@ class Builder:
                 node.append(out_row)
                 items.extend(cells)
         if any(items):
-            self.blocks.append(Block(kind="table", node=node, text=" ".join(filter(None, items)),
-                                     items=items, source=tag))
+            self.blocks.append(Block(kind="table", node=node, text=" ".join(filter(None, items)), source=tag))
 
 
 def _blank(item: NavigableString | Tag) -> bool:

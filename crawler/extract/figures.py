@@ -17,6 +17,8 @@ SENTENCE_END = (".", "!", "?", "…", "./.")
 
 @dataclass
 class Image:
+    """A photo of the article and the caption printed with it."""
+
     url: str
     caption: str = ""
 
