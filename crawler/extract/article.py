@@ -190,6 +190,8 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
         date_source = "body" if published else None
     paths["date"] = date_source or "none"
 
+    if title_tag is not None and container in title_tag.parents:
+        title_tag.decompose()  # the heading is the title, not a line of the body
     author_tag = _author_element(soup, rules.author, container)
     author = clean_text(author_tag.get_text(" ")) if author_tag is not None else None
     if author_tag is not None:

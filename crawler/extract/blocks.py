@@ -91,6 +91,17 @@ def _has_block(tag: Tag) -> bool:
     return tag.find(BLOCK_TAGS) is not None
 
 
+def _has_paragraph_break(tag: Tag) -> bool:
+    """Two line breaks in a row inside an inline element (`<font>…<br><br>…</font>`): paragraphs."""
+    for br in tag.find_all("br"):
+        following = br.next_sibling
+        while isinstance(following, NavigableString) and not str(following).strip():
+            following = following.next_sibling
+        if isinstance(following, Tag) and following.name == "br":
+            return True
+    return False
+
+
 def block_text(node: Tag) -> str:
     """The text of a block as read: inline tags joined as printed, line breaks as spaces."""
     parts = []
@@ -163,7 +174,7 @@ class Builder:
                 continue
             inner = style.inside(child)
             name = child.name
-            if name == "br" or (name in INLINE and not _has_block(child)):
+            if name == "br" or (name in INLINE and not _has_block(child) and not _has_paragraph_break(child)):
                 self._add(child, inner, node)
             elif name == "img":
                 self.flush(kind)

@@ -37,6 +37,7 @@ MIN_PARAGRAPH = 25
 CANDIDATES = ["div", "td", "section", "article", "main", "form", "center", "font", "span"]
 INLINE = {"a", "b", "strong", "i", "em", "span", "font", "u", "sup", "sub", "br", "small"}
 NESTED_BLOCKS = ["p", "div", "table", "ul", "ol", "img"]
+BLOCK_CHILDREN = ["p", "div", "table", "ul", "ol", "section", "article", "blockquote", "h2", "h3", "h4"]
 
 
 def text_length(tag: Tag) -> int:
@@ -102,10 +103,12 @@ def score_candidates(soup: BeautifulSoup) -> dict[int, tuple[Tag, float]]:
             continue
         links = sum(len(clean_text(a.get_text(" "))) for a in tag.find_all("a", recursive=False))
         points = _paragraph_score(text, links)
-        if tag.name in CANDIDATES:
+        if tag.name in ("td", "th"):
+            credit(tag, points)  # a layout cell is a column: its row also holds the sidebars
+        elif tag.name in CANDIDATES and tag.find(BLOCK_CHILDREN) is not None:
             credit(tag, points)
             credit(tag.parent, points / 2)
-        else:
+        else:  # a paragraph, or a div of bare text that stands for one
             credit(tag.parent, points)
             if tag.parent is not None:
                 credit(tag.parent.parent, points / 2)

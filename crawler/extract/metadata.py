@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Tag
 
-from crawler.extract.clean import in_chrome
+from crawler.extract.clean import chrome_rule, in_chrome
 from crawler.extract.text import clean_text, same_text
 
 ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "Report", "WebPage", "ReportageNewsArticle"}
@@ -185,6 +185,9 @@ def find_title(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str, met
     for text, where in meta.titles:
         if clean_text(text):
             return strip_site_name(clean_text(text), meta.site_name), "generic:" + where, None
+    for text, tag in headings:
+        if len(text) >= 20 and len(text.split()) >= 4 and chrome_rule(text) is None:
+            return text, "generic:title-element", tag
     if meta.page_title:
         return strip_site_name(meta.page_title, meta.site_name), "generic:title-tag", None
     return "", "none", None
