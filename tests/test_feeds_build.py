@@ -161,7 +161,7 @@ def test_opml_lists_every_feed_once(feed_sites: Path) -> None:
 
 def test_the_index_page_lists_sources_feeds_and_latest_entries(feed_sites: Path) -> None:
     page = html.parse(str(public(feed_sites) / "index.html")).getroot()
-    alternates = {(link.get("type"), link.get("href")) for link in page.xpath("//head/link[@rel='alternate']")}
+    alternates = {(a.get("type"), a.get("href")) for a in page.xpath("//head/link[@rel='alternate']")}
     types = {".rss": "application/rss+xml", ".atom": "application/atom+xml", ".json": "application/feed+json"}
     assert alternates == {(types[s], name + s) for name in EXPECTED for s in FORMATS}
 
