@@ -23,8 +23,8 @@ from tests.test_feeds_validity import check_feed, feed_files
 # Markers inside the payloads: none may reach a feed, not even as text. (The page also *writes*
 # "<img src=x onerror=alert('tom-tat')>" as visible text; that text may stay, escaped.)
 PAYLOAD_MARKERS = ["script-tag", "onclick", "onmouseover", "alert('onerror')", "onfocus", "javascript-url",
-                   "mixed-case", "svg-script", "khung-an", "doi-tuong", "mat-khau", "alert('css')", "alert('muc')",
-                   "alert('head')", "tieu-de", "evil.example", "vbscript", "PHNjcmlwdD5"]
+                   "mixed-case", "svg-script", "khung-an", "doi-tuong", "mat-khau", "alert('css')",
+                   "alert('muc')", "alert('head')", "tieu-de", "evil.example", "vbscript", "PHNjcmlwdD5"]
 DANGEROUS_TAGS = {"script", "style", "iframe", "frame", "object", "embed", "applet", "svg", "math", "form",
                   "input", "button", "textarea", "select", "base", "meta", "link", "noscript", "template"}
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
