@@ -53,13 +53,18 @@ def feed_specs(config: Config) -> tuple[list[FeedSpec], FeedSpec, list[FeedSpec]
     title = plain_text(config.feeds.title)
     combined = FeedSpec(COMBINED_FEED, title, "Tin tức mới của tất cả các nguồn", config.feeds.base_url,
                         title, Scope(one_per_story=True), names_sources=True)
+    names = {s.id: plain_text(s.name) for s in config.sources}
     topics = []
     for topic in config.topics:
-        filters = [*topic.keywords, *topic.categories]
+        matching = [f"từ khóa {', '.join(topic.keywords)}" if topic.keywords else "",
+                    f"chuyên mục {', '.join(topic.categories)}" if topic.categories else ""]
+        description = "Tin có " + " hoặc ".join(m for m in matching if m)
+        if topic.sources:
+            description += f", chỉ từ {', '.join(names[s] for s in topic.sources)}"
         scope = Scope(frozenset(topic.sources) if topic.sources else None, TopicMatcher(topic).matches,
                       one_per_story=True)
         topics.append(FeedSpec(f"{TOPICS_DIR}/{topic.id}", plain_text(topic.name),
-                               f"Chủ đề {plain_text(topic.name)}: {', '.join(filters)}",
+                               plain_text(description),
                                config.feeds.base_url, title, scope, names_sources=True))
     return [source_spec(s) for s in config.sources], combined, topics
 

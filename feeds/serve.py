@@ -75,6 +75,7 @@ def serve(directory: Path, host: str = "127.0.0.1", port: int = 8080, max_age: i
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(2048)  # from now on connections queue, so the printed address is usable at once
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
     print(f"serving {directory} on http://{shown}:{bound_port}/", flush=True)
