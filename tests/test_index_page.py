@@ -22,13 +22,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 PROBE = """<script>
 const shown = el => { const box = el.getBoundingClientRect(), style = getComputedStyle(el);
   return box.width > 0 && box.height > 0 && style.visibility !== "hidden" && style.display !== "none"; };
-const texts = selector => [...document.querySelectorAll(selector)].filter(shown).map(el => el.innerText.trim());
+const texts = selector =>
+  [...document.querySelectorAll(selector)].filter(shown).map(el => el.innerText.trim());
 addEventListener("load", () => document.body.dataset.report = JSON.stringify({
   title: document.title,
   heading: texts("h1"),
   sections: texts("h2"),
   sources: texts("#sources .source-name"),
-  feedLinks: [...document.querySelectorAll("#sources tbody tr")].map(row => texts("#" + row.id + " .feeds a")),
+  feedLinks: [...document.querySelectorAll("#sources tbody tr")]
+    .map(row => texts("#" + row.id + " .feeds a")),
   latest: texts("#latest a.entry-title"),
   headerRowShown: shown(document.querySelector("#sources thead tr")),
   bodyFontPx: parseFloat(getComputedStyle(document.body).fontSize),
