@@ -15,6 +15,10 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
+from crawler.config import load_config
+from deptfeeds.mirror import MirrorServer
+from tests.conftest import run_cli
+
 NS = {"atom": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/elements/1.1/",
       "content": "http://purl.org/rss/1.0/modules/content/"}
 RFC822 = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
@@ -163,3 +167,13 @@ def test_opml_is_well_formed_and_absolute(feed_sites: Path) -> None:
     for outline in opml.xpath("//outline[@xmlUrl]"):
         absolute(outline.get("xmlUrl"))
         absolute(outline.get("htmlUrl"))
+
+
+def test_feeds_of_the_bundled_samples_follow_the_rules_too(mirror: MirrorServer, sample_config: Path) -> None:
+    result = run_cli("run", "--config", str(sample_config), proxy=mirror)
+    assert "feeds:" in result.stdout, result.stderr[-2000:]
+    config = load_config(sample_config)
+    files = feed_files(config.feeds_dir)
+    assert len(files) == 3 * (len(config.sources) + 1 + len(config.topics))
+    for path in files:
+        check_feed(path, config.feeds_dir, config.feeds.base_url)
