@@ -19,7 +19,7 @@ from feeds.index import render_index
 from feeds.jsonfeed import render_json
 from feeds.opml import render_opml
 from feeds.sanitize import plain_text
-from feeds.stories import Scope, select_stories
+from feeds.stories import Scope, select_many
 from feeds.topics import TopicMatcher
 from feeds.write import write_if_changed
 from feeds.xmlfeeds import render_xml
@@ -84,22 +84,22 @@ def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -
                for s in source_specs}
     written: dict[Path, bool] = {}
 
-    def build(spec: FeedSpec) -> Feed:
-        feed = empty_feed(spec, base_url)
-        if sources is not None and not spec.affected_by(sources):
-            return feed
-        feed.entries = [entry_for(story, names) for story in select_stories(store, spec.scope,
-                                                                            config.feeds.limit)]
-        outputs = render_xml(feed, origins if spec.names_sources else None)
-        outputs[".json"] = render_json(feed)
-        for suffix in FEED_SUFFIXES:
-            written[out_dir / (spec.path + suffix)] = write_if_changed(out_dir / (spec.path + suffix),
-                                                                       outputs[suffix])
-        return feed
+    def build(specs: list[FeedSpec]) -> list[Feed]:
+        feeds = [empty_feed(spec, base_url) for spec in specs]
+        wanted = [i for i, spec in enumerate(specs) if sources is None or spec.affected_by(sources)]
+        chosen = select_many(store, [specs[i].scope for i in wanted], config.feeds.limit)
+        for i, stories in zip(wanted, chosen, strict=True):
+            feeds[i].entries = [entry_for(story, names) for story in stories]
+            outputs = render_xml(feeds[i], origins if specs[i].names_sources else None)
+            outputs[".json"] = render_json(feeds[i])
+            for suffix in FEED_SUFFIXES:
+                path = out_dir / (specs[i].path + suffix)
+                written[path] = write_if_changed(path, outputs[suffix])
+        return feeds
 
-    source_feeds = [build(spec) for spec in source_specs]
-    combined = build(combined_spec)
-    topic_feeds = [build(spec) for spec in topic_specs]
+    source_feeds = build(source_specs)
+    (combined,) = build([combined_spec])
+    topic_feeds = build(topic_specs)
 
     opml = render_opml(combined.title, [("Nguồn tin", source_feeds), ("Tổng hợp", [combined]),
                                         ("Chủ đề", topic_feeds)])
