@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from crawler.store import Article
-from feeds.sanitize import clean_html, plain_text
+from feeds.sanitize import clean_html, plain_text, xml_safe
 from feeds.stories import Story
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -102,9 +102,10 @@ def entry_for(story: Story, source_names: Mapping[str, str]) -> Entry:
         content += "\n" + clean_html(extra, article.url)
     categories = dict.fromkeys(c for c in (plain_text(x) for x in article.categories or []) if c)
     author = plain_text(article.author or "")
+    url = xml_safe(article.url)
     return Entry(
-        id=article.url,
-        url=article.url,
+        id=url,
+        url=url,
         title=plain_text(article.title) or UNTITLED,
         summary=plain_text(article.summary or ""),
         content_html=content,
@@ -114,5 +115,5 @@ def entry_for(story: Story, source_names: Mapping[str, str]) -> Entry:
         source_name=source_names.get(article.source_id, article.source_id),
         author=author or None,
         categories=tuple(categories),
-        image=image_enclosure(article.image_url),
+        image=image_enclosure(xml_safe(article.image_url or "")),
     )

@@ -68,7 +68,7 @@ def _generator(feed: Feed) -> FeedGenerator:
     return fg
 
 
-def _add(fg: FeedGenerator, entry: Entry, feed: Feed, origins: dict[str, tuple[str, str]] | None) -> None:
+def _add(fg: FeedGenerator, entry: Entry, origins: dict[str, tuple[str, str]] | None) -> None:
     item: FeedEntry = fg.add_entry(order="append")
     item.id(entry.id)
     item.guid(entry.url, permalink=True)
@@ -95,12 +95,11 @@ def render_xml(feed: Feed, origins: dict[str, tuple[str, str]] | None = None) ->
     """RSS and Atom bytes; `origins` (source id → its RSS and Atom URLs) names each entry's source."""
     fg = _generator(feed)
     for entry in feed.entries:
-        _add(fg, entry, feed, origins)
+        _add(fg, entry, origins)
     fg.link(href=feed.urls[".atom"], rel="self", type="application/atom+xml")
     atom = fg.atom_str(pretty=True, encoding="UTF-8")
     fg.link(href=feed.urls[".rss"], rel="self", type="application/rss+xml", replace=True)
     fg.link(href=feed.home_url, rel="alternate", type="text/html")
-    fg.lastBuildDate(feed.updated)
     fg.pubDate(feed.updated)
     rss = fg.rss_str(pretty=True, encoding="UTF-8")
     return {".atom": atom, ".rss": rss}
