@@ -153,6 +153,7 @@ def crawl_and_record(runtime: Runtime, source_id: str) -> list[CrawlRun]:
     config, store = runtime.config, runtime.store
     source = config.source(source_id)
     before, started = store.last_run_id(), utcnow()
+    flagged = {flag.kind for flag in source_status(store, config, source).flags}
     log.info("%s: crawl starts", source_id)
     crawl = Crawl(source_id, config, runtime.log_flags)
     with runtime.running(crawl):
@@ -178,12 +179,12 @@ def crawl_and_record(runtime: Runtime, source_id: str) -> list[CrawlRun]:
             status = "failed" if crawl.timed_out else "partial" if run.status == "ok" else run.status
             store.mark_run(run.id, status, {**error, "error": f"stopped: {crawl.stop_reason}"})
     runs = store.runs(source_id, after_id=before)
-    report(runtime, source_id, runs)
+    report(runtime, source_id, runs, flagged)
     return runs
 
 
-def report(runtime: Runtime, source_id: str, runs: list[CrawlRun]) -> None:
-    """Log the outcome, rebuild the affected feeds when something changed, and raise the flags."""
+def report(runtime: Runtime, source_id: str, runs: list[CrawlRun], flagged: set[str]) -> None:
+    """Log the outcome, rebuild the affected feeds when something changed, and raise new flags."""
     for run in runs:
         seconds = (run.ended - run.started).total_seconds() if run.ended else 0
         level = logging.WARNING if run_failed(run) else logging.INFO
@@ -197,4 +198,5 @@ def report(runtime: Runtime, source_id: str, runs: list[CrawlRun]) -> None:
         log.info("%s: nothing new; feeds left as they are", source_id)
     status = source_status(runtime.store, runtime.config, runtime.config.source(source_id))
     for flag in status.flags:
-        log.warning("%s: %s", source_id, flag.message)
+        # A new flag is a warning; one raised before is repeated quietly, not every two hours.
+        log.log(logging.INFO if flag.kind in flagged else logging.WARNING, "%s: %s", source_id, flag.message)

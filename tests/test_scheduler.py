@@ -230,6 +230,15 @@ def test_a_source_crawled_by_someone_else_is_skipped_this_time(tmp_path: Path, s
     store.close()
 
 
+def test_a_source_whose_pages_yield_no_articles_is_flagged_in_the_log(tmp_path: Path, schedulers) -> None:
+    config = write_config(tmp_path, 'every = "1h"\njitter = "0s"\nstale_days = 100000', VIDU_ABOUT)
+    scheduler = schedulers(config)
+    wait_for(lambda: scheduler.finished_runs("vidu-about"), "the first run")
+    assert scheduler.stop() == 0
+    assert ("WARNING deptfeeds.scheduler: vidu-about: layout changed? the last run found no articles "
+            "on its pages (listing page has no article links)") in scheduler.output()
+
+
 def test_a_crawl_over_its_time_limit_is_stopped_and_recorded_failed(tmp_path: Path, schedulers) -> None:
     # Fifteen requests a second apart cannot fit in four seconds.
     config = write_config(tmp_path, 'every = "1h"\njitter = "0s"', LANGSON,

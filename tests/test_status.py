@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+from contextlib import redirect_stdout
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import feedparser
 
+from deptfeeds.cli import main
 from deptfeeds.mirror import MirrorServer
 from tests.conftest import run_cli
 
@@ -34,9 +37,11 @@ listing = ["{listing}"]
 
 
 def status(config: Path, *args: str) -> str:
-    result = run_cli("status", "--config", str(config), *args)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    """`deptfeeds status` in this process (it starts no reactor), its output as printed."""
+    output = io.StringIO()
+    with redirect_stdout(output):
+        assert main(["status", "--config", str(config), *args]) == 0
+    return output.getvalue()
 
 
 def test_a_healthy_source_then_one_whose_pages_stop_yielding_articles(tmp_path: Path,
