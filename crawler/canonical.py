@@ -66,15 +66,18 @@ def clean_url(url: str, keep_params: tuple[str, ...] | list[str] | None = None) 
     Percent-encoding is normalised, session and tracking parameters, default ports and the
     fragment go; the parameters that remain keep their order, as some servers route by it.
     `keep_params` lists the parameters that identify an article (a family profile's rule; names
-    compared without case, as ASP.NET does, and spelt as the rule spells them); every other
-    parameter is dropped. None keeps all parameters except session and tracking ones.
+    compared without case, as ASP.NET does, and spelt as the rule spells them) in the order the
+    site usually writes them, so every link to one article shows alike; every other parameter
+    is dropped. None keeps all parameters except session and tracking ones.
     """
     parts = urlsplit(_dedouble(url.strip()))
     path = PATH_SESSION.sub("", parts.path)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     if keep_params is not None:
         spelling = {name.lower(): name for name in keep_params}
-        pairs = [(spelling[k.lower()], v) for k, v in pairs if k.lower() in spelling]
+        rank = {name.lower(): i for i, name in enumerate(keep_params)}
+        pairs = sorted(((spelling[k.lower()], v) for k, v in pairs if k.lower() in spelling),
+                       key=lambda pair: rank[pair[0].lower()])
     else:
         pairs = [(k, v) for k, v in pairs if not DROP_ALWAYS.match(k)]
     host = (parts.hostname or "").lower()

@@ -153,6 +153,17 @@ class NearPair(Base):
     similarity: Mapped[float] = mapped_column(Float)
 
 
+class LockRow(Base):
+    """Who holds a scheduler or crawl lock, so whoever is refused can be told; the lock is a file lock."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 @dataclass
 class ArticleRecord:
     """What the crawler hands the store for one article page."""
@@ -263,6 +274,49 @@ class Store:
                 .order_by(CrawlRun.id.desc()).limit(1)
             ).first()
 
+    def runs(self, source_id: str, after_id: int = 0, limit: int | None = None) -> list[CrawlRun]:
+        """Runs of a source newest first, only those after `after_id` if given."""
+        query = (select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.id > after_id)
+                 .order_by(CrawlRun.id.desc()).limit(limit))
+        with self.session() as s:
+            return list(s.scalars(query))
+
+    def last_run_id(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.max(CrawlRun.id))) or 0
+
+    def add_failed_run(self, source_id: str, started: datetime, error: dict[str, str]) -> int:
+        """Record a crawl that failed before it could record itself (a crash at start-up)."""
+        with self.session() as s:
+            run = CrawlRun(source_id=source_id, started=started, ended=utcnow(), status="failed",
+                           errors=[error])
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def mark_run(self, run_id: int, status: str, error: dict[str, str]) -> None:
+        """Close or amend a run that its own process could not finish honestly (killed, stopped)."""
+        with self.session() as s:
+            run = s.get_one(CrawlRun, run_id)
+            run.status, run.ended = status, run.ended or utcnow()
+            run.errors = [*run.errors, error]
+
+    # locks (the owner of each file lock, for messages)
+
+    def set_lock_owner(self, name: str, pid: int, host: str) -> None:
+        with self.session() as s:
+            s.merge(LockRow(name=name, pid=pid, host=host, since=utcnow()))
+
+    def clear_lock_owner(self, name: str, pid: int) -> None:
+        with self.session() as s:
+            row = s.get(LockRow, name)
+            if row is not None and row.pid == pid:
+                s.delete(row)
+
+    def lock_owner(self, name: str) -> LockRow | None:
+        with self.session() as s:
+            return s.get(LockRow, name)
+
     # articles
 
     def article_for_url(self, url: str) -> Article | None:
@@ -344,6 +398,12 @@ class Store:
             query = query.limit(limit)
         with self.session() as s:
             return list(s.scalars(query))
+
+    def newest_article_date(self, source_id: str) -> datetime | None:
+        """When the source last published, as far as the store knows (first sight if undated)."""
+        with self.session() as s:
+            return s.scalar(select(func.max(func.coalesce(Article.published, Article.first_seen)))
+                            .where(Article.source_id == source_id))
 
     def count_articles(self, source_id: str | None = None) -> int:
         query = select(func.count(Article.id))
