@@ -251,13 +251,13 @@ class Builder:
         if item.name in BLOCK_TAGS:
             return [self.out.new_tag("br"), *self._children(item, style, stats), self.out.new_tag("br")]
         children = self._children(item, style, stats)
-        if item.name == "a":
-            href = urljoin(self.base_url, str(item.get("href") or "").strip())
-            if urlsplit(href).scheme in ("http", "https", "mailto") and "".join(map(str, children)).strip():
-                link = self.out.new_tag("a", href=href)
-                link.extend(children)
-                return [link]
-            return children
+        if item.name == "a" and item.get("href") and "".join(map(str, children)).strip():
+            href = urljoin(self.base_url, str(item["href"]).strip())
+            # A link whose target could run code (javascript:, vbscript:, data:) keeps its text only.
+            safe = urlsplit(href).scheme in ("http", "https", "mailto")
+            link = self.out.new_tag("a", href=href) if safe else self.out.new_tag("a")
+            link.extend(children)
+            return [link]
         if item.name in KEEP_INLINE and any(str(c).strip() for c in children if isinstance(c, NavigableString)
                                             or c.get_text(strip=True)):
             wrapper = self.out.new_tag(KEEP_INLINE[item.name])
