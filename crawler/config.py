@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import soupsieve
+from cssselect import HTMLTranslator
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -49,9 +50,11 @@ def _http_url(value: str) -> str:
 
 
 def _css(value: str) -> str:
+    """A selector both engines run: soupsieve (listing pages) and cssselect (article pages, on lxml)."""
     try:
         soupsieve.compile(value)
-    except Exception as exc:  # soupsieve raises several exception types
+        HTMLTranslator().css_to_xpath(value)
+    except Exception as exc:  # soupsieve and cssselect raise several exception types
         raise ValueError(f"not a valid CSS selector: {value!r} ({exc})") from None
     return value
 
