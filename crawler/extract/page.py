@@ -6,7 +6,7 @@ extraction. lxml builds the same tree (same parser, libxml2) in a tenth of a mil
 page-level work (metadata, title, date, dropping chrome, finding the article) runs on lxml, and
 only the article container, a tenth of the page, is handed to BeautifulSoup for cleaning into
 blocks (blocks.py). The helpers here keep BeautifulSoup's meaning where the rules depend on it:
-`text` is `get_text(" ")` and `remove` leaves the texts on either side apart, as `decompose` does.
+`text_of` is `get_text(" ")`, and `remove` leaves the texts on either side apart as `decompose` does.
 """
 
 from __future__ import annotations
@@ -47,30 +47,24 @@ def parse_page(html: str) -> Element:
 
 
 def _unwrap(element: Element) -> None:
-    """Put what an element holds in its place, and the element out."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    index = parent.index(element)
-    children = list(element)
-    runs = [element.text or "", element.tail or ""] if not children else [element.text or ""]
+    """Put what an element holds in its place, and the element out (lxml.html's `drop_tag`)."""
+    parent, previous, children = element.getparent(), element.getprevious(), list(element)
+    loose = element.text or ""
     if children:
         children[-1].tail = (children[-1].tail or "") + (element.tail or "")
-    previous = element.getprevious()
-    glued = "".join(runs)
-    if glued:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + glued
-        else:
-            parent.text = (parent.text or "") + glued
-    parent.remove(element)
-    for offset, child in enumerate(children):
-        parent.insert(index + offset, child)
+    else:
+        loose += element.tail or ""
+    if loose and previous is not None:
+        previous.tail = (previous.tail or "") + loose
+    elif loose:
+        parent.text = (parent.text or "") + loose
+    index = parent.index(element)
+    parent[index:index + 1] = children
 
 
-def is_element(node: object) -> bool:
+def is_element(node: Element) -> bool:
     """An element, not a comment or a processing instruction (lxml yields those among children)."""
-    return isinstance(getattr(node, "tag", None), str)
+    return isinstance(node.tag, str)
 
 
 def elements(root: Element) -> Iterator[Element]:
@@ -89,6 +83,7 @@ def texts_after(start: Element, inside: bool = False) -> list[str]:
 
 
 def classes(element: Element) -> list[str]:
+    """Its class names (BeautifulSoup splits `class` into a list; lxml keeps the string)."""
     return (element.get("class") or "").split()
 
 
@@ -98,6 +93,7 @@ def marks(element: Element) -> str:
 
 
 def has_descendant(element: Element, names: Iterable[str]) -> bool:
+    """Some element under it has one of these names (BeautifulSoup's `find(names)`)."""
     return next(element.iterdescendants(*names), None) is not None
 
 
@@ -136,7 +132,10 @@ def select(scope: Element, selector: str) -> list[Element]:
     found = _xpath(selector)(root)
     if scope is root:
         return found
-    return [element for element in found if any(parent is scope for parent in element.iterancestors())]
+    return [element for element in found if element is not scope and holds(scope, element)]
+
+
+_Prepared = tuple[Any, None, None, bool]  # markup, encoding, declared encoding, replaced characters
 
 
 class _ElementBuilder(LXMLTreeBuilder):
@@ -146,7 +145,7 @@ class _ElementBuilder(LXMLTreeBuilder):
     writing the element out and parsing it again (lxml's HTML writer percent-escapes URLs).
     """
 
-    def prepare_markup(self, markup: Any, *args: Any, **kwargs: Any) -> Iterator[tuple[Any, None, None, bool]]:  # noqa: E501
+    def prepare_markup(self, markup: Any, *args: Any, **kwargs: Any) -> Iterator[_Prepared]:
         yield markup, None, None, False
 
     def feed(self, markup: Any) -> None:
