@@ -30,12 +30,12 @@ class _Simple:
     classes: frozenset[str]
     attributes: tuple[tuple[str, str | None, str], ...]
 
-    def matches(self, tag: Element) -> bool:
+    def matches(self, tag: Element, tag_classes: set[str]) -> bool:
         if self.tag and tag.tag != self.tag:
             return False
         if self.id and tag.get("id") != self.id:
             return False
-        if self.classes and not self.classes <= set(classes(tag)):
+        if self.classes and not self.classes <= tag_classes:
             return False
         for name, op, value in self.attributes:
             text = _value(tag, name)
@@ -113,17 +113,22 @@ class Selection:
                 else:
                     self.anywhere.append(parsed)
 
-    def _candidates(self, tag: Element) -> list[_Simple]:
-        found = list(self.anywhere)
-        found += self.by_tag.get(tag.tag, [])
-        if tag.get("id"):
-            found += self.by_id.get(tag.get("id"), [])
-        for name in classes(tag):
-            found += self.by_class.get(name, [])
+    def _matching(self, tag: Element) -> list[_Simple]:
+        """The simple selectors the element matches, looked up by its tag, id, classes, attributes."""
+        tag_classes = classes(tag)
+        found = [*self.anywhere, *self.by_tag.get(tag.tag, ())]
+        element_id = tag.get("id")
+        if element_id:
+            found += self.by_id.get(element_id, ())
+        for name in tag_classes:
+            found += self.by_class.get(name, ())
         if self.by_attribute:
             for name in tag.attrib:
-                found += self.by_attribute.get(name, [])
-        return found
+                found += self.by_attribute.get(name, ())
+        if not found:
+            return found
+        class_set = set(tag_classes)
+        return [simple for simple in found if simple.matches(tag, class_set)]
 
     def select_each(self, scope: Element) -> list[list[Element]]:
         """For each selector, the elements under `scope` it matches, in document order."""
@@ -133,7 +138,7 @@ class Selection:
                 hits.setdefault(tag, set()).add(source)
         found: list[list[Element]] = [[] for _ in range(self.size)]
         for tag in _under(scope):
-            sources = {simple.source for simple in self._candidates(tag) if simple.matches(tag)}
+            sources = {simple.source for simple in self._matching(tag)}
             for source in sorted(sources | hits.get(tag, set())):
                 found[source].append(tag)
         return found
@@ -141,8 +146,7 @@ class Selection:
     def select(self, scope: Element) -> list[Element]:
         """Every element under `scope` matched by any of the selectors, in document order."""
         hits = {tag for _, selector in self.complex for tag in select(scope, selector)}
-        return [tag for tag in _under(scope)
-                if tag in hits or any(simple.matches(tag) for simple in self._candidates(tag))]
+        return [tag for tag in _under(scope) if tag in hits or self._matching(tag)]
 
 
 def _under(scope: Element) -> Iterable[Element]:
