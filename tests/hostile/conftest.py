@@ -49,11 +49,11 @@ def source_toml(source_id: str, host: str | None = None, max_pages: int = 5) -> 
 
 
 def write_config(folder: Path, sources: list[str], extra: str = TEST_CRAWL) -> Path:
-    """A config whose store and feeds live in `folder`."""
+    """A config whose store and feeds live in `folder`; feeds long enough to hold every XSS article."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "deptfeeds.toml"
     text = ('[store]\nurl = "sqlite:///data/deptfeeds.db"\n\n[feeds]\ndir = "public"\n'
-            'base_url = "http://feeds.example.org/"\n' + extra + "\n"
+            'base_url = "http://feeds.example.org/"\nlimit = 500\n' + extra + "\n"
             + "\n".join(source_toml(s) for s in sources))
     path.write_text(text, encoding="utf-8")
     return path
