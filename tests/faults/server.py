@@ -15,6 +15,7 @@ import contextlib
 import html
 import socket
 import struct
+import sys
 import threading
 import time
 import tomllib
@@ -105,7 +106,7 @@ def article_title(host: str, n: int, shape: Shape) -> str:
     return f"Hội nghị triển khai nhiệm vụ khoa học và công nghệ số {n} tại {shape.same_as or host}"
 
 
-def article_body(host: str, n: int, shape: Shape) -> str:
+def article_body(host: str, n: int, shape: Shape, edition: int = 0) -> str:
     """A few paragraphs of plain department prose; the XSS site adds its vector in several places."""
     host = shape.same_as or host
     paragraphs = [
@@ -121,6 +122,8 @@ def article_body(host: str, n: int, shape: Shape) -> str:
         vector = xss_vectors()[n - 1]
         html = (f"<p>Nội dung cảnh báo số {n}: {vector}</p>\n{html}\n<div>{vector}</div>\n"
                 f"<p><a href=\"{vector}\">Tài liệu đính kèm số {n}</a> {vector} hết.</p>")
+    if edition:
+        html += f"\n<p>Bài viết được cập nhật lần thứ {edition}.</p>"
     return html + "\n<p>Phòng Quản lý khoa học</p>"
 
 
@@ -141,15 +144,15 @@ def listing_page(host: str, page: int, shape: Shape) -> bytes | None:
     return _template("listing.html").substitute(host=host, items=items, pager=pager).encode()
 
 
-def article_page(host: str, n: int, shape: Shape) -> bytes | None:
+def article_page(host: str, n: int, shape: Shape, edition: int = 0) -> bytes | None:
     if not 1 <= n <= shape.articles:
         return None
     return _template("article.html").substitute(
         host=host, title=html.escape(article_title(host, n, shape)), date=f"{article_date(n):%d/%m/%Y}",
-        body=article_body(host, n, shape)).encode()
+        body=article_body(host, n, shape, edition)).encode()
 
 
-def generated(host: str, path: str, query: str, shape: Shape) -> bytes | None:
+def generated(host: str, path: str, query: str, shape: Shape, edition: int = 0) -> bytes | None:
     """The healthy page at `path` of a generated site, or None for a 404."""
     if path == "/robots.txt":
         return (SITES / "_template" / "robots.txt").read_bytes()
@@ -157,7 +160,7 @@ def generated(host: str, path: str, query: str, shape: Shape) -> bytes | None:
         pages = parse_qs(query).get("page", ["0"])
         return listing_page(host, int(pages[0]), shape) if pages[0].isdigit() else None
     if path.startswith(ARTICLE) and path[len(ARTICLE):].isdigit():
-        return article_page(host, int(path[len(ARTICLE):]), shape)
+        return article_page(host, int(path[len(ARTICLE):]), shape, edition)
     return None
 
 
@@ -185,7 +188,7 @@ class FaultHandler(BaseHTTPRequestHandler):
             self.close_connection = True  # the crawler gave up first, as it should
 
     def healthy(self, path: str, query: str, outcome: str = "200") -> None:
-        body = generated(self.host, path, query, self.server.shape(self.host))
+        body = generated(self.host, path, query, self.server.shape(self.host), self.server.edition)
         static = SITES / self.host / path.lstrip("/")
         if body is None and SITES / self.host in static.parents:
             for candidate in (static, static.with_name(static.name + ".html")):
@@ -305,11 +308,17 @@ class FaultServer(ThreadingHTTPServer):
         self.faults = faults
         self.shapes = shapes
         self.armed = False
+        self.edition = 0  # bump it to change every article's text, so a recrawl writes to the store
         self.hits: list[Hit] = []
         self.stopping = threading.Event()
         self._counts: dict[Fault, int] = {}
         self._lock = threading.Lock()
         super().__init__((host, port), FaultHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Crawlers hanging up mid-answer are expected here; anything else is worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     @property
     def proxy_url(self) -> str:
