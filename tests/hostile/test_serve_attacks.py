@@ -37,7 +37,7 @@ TRAVERSALS = [
 
 def request(line: str, headers: list[str] | None = None, body: bytes = b"") -> bytes:
     head = [line, *(headers if headers is not None else ["Host: 127.0.0.1"]), "Connection: close"]
-    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+    return ("\r\n".join(head) + "\r\n\r\n").encode("utf-8") + body
 
 
 ABSURD = {
