@@ -36,7 +36,7 @@ limit = 500
 delay = 0
 concurrency_per_domain = 8
 timeout = 10
-recheck_days = 0
+recheck_days = 3650
 
 [[sources]]
 id = "big"

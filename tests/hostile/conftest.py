@@ -29,6 +29,8 @@ timeout = 3
 delay = 0
 concurrency_per_domain = 8
 max_page_bytes = 300000
+# Refetch every known article, so the armed crawl meets the faults (incremental crawls skip old ones).
+recheck_days = 3650
 """
 
 NETWORK_SOURCES = ["healthy", "retry500", "down503", "gone404", "ratelimit", "reset", "hang", "slow",

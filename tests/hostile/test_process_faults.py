@@ -19,7 +19,7 @@ ROUNDS = 3
 
 def test_killed_crawls_and_builds_leave_a_sound_store_and_whole_feeds(fault_server: FaultServer,
                                                                        tmp_path: Path) -> None:
-    config = write_config(tmp_path, ["kill", "healthy"], extra="[crawl]\ndelay = 0\nrecheck_days = 0\n")
+    config = write_config(tmp_path, ["kill", "healthy"], extra="[crawl]\ndelay = 0\nrecheck_days = 3650\n")
     database, feeds = tmp_path / "data" / "deptfeeds.db", tmp_path / "public"
     env = environment(fault_server.proxy_url)
     started = time.monotonic()
