@@ -7,6 +7,7 @@ every value is checked for its type; errors name the file, the source and the ke
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -135,14 +136,31 @@ class Schedule(Strict):
     def _one_trigger(self) -> Schedule:
         if self.every and self.cron:
             raise ValueError("give either 'every' or 'cron', not both")
+        if self.every is not None and parse_duration(self.every) <= 0:
+            raise ValueError(f"'every' must be longer than zero: {self.every!r}")
         if self.cron:
             from apscheduler.triggers.cron import CronTrigger
 
+            fields = self.cron.split()
+            # APScheduler 3 counts weekdays from Monday = 0, crontab from Sunday = 0: names are unambiguous.
+            if len(fields) == 5 and re.search(r"(?<![/\d])\d", fields[4]):
+                raise ValueError(f"bad cron expression {self.cron!r}: write the day of week as names "
+                                 "(mon-fri, sun), not numbers")
             try:
                 CronTrigger.from_crontab(self.cron)
             except ValueError as exc:
                 raise ValueError(f"bad cron expression {self.cron!r}: {exc}") from None
         return self
+
+
+class ScheduleConfig(Schedule):
+    """The [schedule] table: the default schedule plus how the long-running job behaves."""
+
+    misfire_grace: Duration = "1d"  # a run missed while the scheduler was down still happens once
+    grace_period: Duration = "60s"  # on SIGTERM, how long a running crawl may go on before it is stopped
+    parallel: int = Field(default=2, ge=1, le=64)  # crawls at the same time (each is a process)
+    failing_after: int = Field(default=3, ge=1)  # consecutive failed runs before a source is flagged
+    stale_days: float = Field(default=30.0, gt=0)  # flag a source whose newest article is older
 
 
 class Source(Strict):
@@ -192,7 +210,7 @@ class Config(Strict):
     store: StoreConfig = Field(default_factory=StoreConfig)
     feeds: FeedsConfig = Field(default_factory=FeedsConfig)
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
-    schedule: Schedule = Field(default_factory=lambda: Schedule(every="2h"))
+    schedule: ScheduleConfig = Field(default_factory=lambda: ScheduleConfig(every="2h"))
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -73,21 +73,23 @@ def render(spec: FeedSpec, base_url: str) -> dict[str, bytes]:
     return {f"{spec.slug}.atom": atom, f"{spec.slug}.rss": rss}
 
 
-def feed_specs(store: Store, config: Config) -> list[FeedSpec]:
-    """One feed per source plus `all`, the combined feed."""
+def feed_specs(store: Store, config: Config, sources: set[str] | None = None) -> list[FeedSpec]:
+    """One feed per source (only those given, if any) plus `all`, the combined feed."""
     limit = config.feeds.limit
     specs = [FeedSpec(s.id, s.name, f"Tin tức mới của {s.name}", s.listing[0],
-                      store.articles(s.id, limit)) for s in config.sources]
+                      store.articles(s.id, limit)) for s in config.sources
+             if sources is None or s.id in sources]
     specs.append(FeedSpec("all", config.feeds.title, "Tin tức mới của tất cả các nguồn",
                           config.feeds.base_url, store.articles(None, limit)))
     return specs
 
 
-def build_feeds(store: Store, config: Config, out_dir: Path | None = None) -> dict[Path, bool]:
-    """Write every feed; return each file with whether it changed."""
+def build_feeds(store: Store, config: Config, sources: set[str] | None = None,
+                out_dir: Path | None = None) -> dict[Path, bool]:
+    """Write every feed (or those of `sources` plus `all`); return each file with whether it changed."""
     out_dir = out_dir or config.feeds_dir
     written: dict[Path, bool] = {}
-    for spec in feed_specs(store, config):
+    for spec in feed_specs(store, config, sources):
         for name, data in render(spec, config.feeds.base_url).items():
             path = out_dir / name
             written[path] = write_if_changed(path, data)
