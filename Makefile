@@ -15,6 +15,7 @@ demo: $(BIN)/.installed
 	$(BIN)/deptfeeds demo
 
 test: $(BIN)/.installed
+	bash tests/install-tools.sh
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/.installed

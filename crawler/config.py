@@ -29,6 +29,7 @@ from crawler.families import FAMILIES
 
 DEFAULT_CONFIG = "deptfeeds.toml"
 CONFIG_ENV = "DEPTFEEDS_CONFIG"
+COMBINED_FEED = "all"
 
 
 class ConfigError(Exception):
@@ -180,6 +181,24 @@ class Source(Strict):
         return {urlsplit(u).hostname or "" for u in self.listing}
 
 
+class Topic(Strict):
+    """A feed across sources: articles whose text has a keyword or whose page has a category."""
+
+    id: SourceId
+    name: NonEmpty
+    keywords: list[NonEmpty] = Field(default_factory=list)
+    categories: list[NonEmpty] = Field(default_factory=list)
+    sources: list[SourceId] | None = None
+
+    @model_validator(mode="after")
+    def _has_a_filter(self) -> Topic:
+        if not self.keywords and not self.categories:
+            raise ValueError("give 'keywords' or 'categories' (or both)")
+        if self.sources is not None and not self.sources:
+            raise ValueError("'sources' is empty; leave it out to cover every source")
+        return self
+
+
 class StoreConfig(Strict):
     url: Annotated[NonEmpty, AfterValidator(_database_url)] = "sqlite:///data/deptfeeds.db"
 
@@ -212,6 +231,7 @@ class Config(Strict):
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
     schedule: ScheduleConfig = Field(default_factory=lambda: ScheduleConfig(every="2h"))
     sources: list[Source] = Field(min_length=1)
+    topics: list[Topic] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
@@ -219,7 +239,17 @@ class Config(Strict):
         for source in self.sources:
             if source.id in seen:
                 raise ValueError(f"duplicate source id {source.id!r}")
+            if source.id == COMBINED_FEED:
+                raise ValueError(f"source id {COMBINED_FEED!r} is reserved for the combined feed")
             seen.add(source.id)
+        topics: set[str] = set()
+        for topic in self.topics:
+            if topic.id in topics:
+                raise ValueError(f"duplicate topic id {topic.id!r}")
+            topics.add(topic.id)
+            unknown = [s for s in topic.sources or [] if s not in seen]
+            if unknown:
+                raise ValueError(f"topic {topic.id!r} key 'sources': unknown source(s) {', '.join(unknown)}")
         return self
 
     @property
@@ -238,6 +268,10 @@ class Config(Strict):
     @property
     def feeds_dir(self) -> Path:
         return (self.folder / self.feeds.dir).resolve()
+
+    def topic_covers(self, topic: Topic, source_id: str) -> bool:
+        """Whether a topic takes articles from this source."""
+        return topic.sources is None or source_id in topic.sources
 
     def source(self, source_id: str) -> Source:
         for source in self.sources:
@@ -282,13 +316,13 @@ def _describe(err: Any, raw: dict[str, Any]) -> str:
     """Turn a pydantic error into "source 'x' key 'listing[0]': message"."""
     loc = [p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
     where = ""
-    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
-        index = loc[1]
-        sources = raw.get("sources")
+    if len(loc) >= 2 and loc[0] in ("sources", "topics") and isinstance(loc[1], int):
+        index, kind = loc[1], "source" if loc[0] == "sources" else "topic"
+        entries = raw.get(loc[0])
         sid = None
-        if isinstance(sources, list) and index < len(sources) and isinstance(sources[index], dict):
-            sid = sources[index].get("id")
-        where = f"source {sid!r} " if isinstance(sid, str) else f"source #{index + 1} "
+        if isinstance(entries, list) and index < len(entries) and isinstance(entries[index], dict):
+            sid = entries[index].get("id")
+        where = f"{kind} {sid!r} " if isinstance(sid, str) else f"{kind} #{index + 1} "
         loc = loc[2:]
     elif len(loc) >= 2:
         where = f"[{loc[0]}] "

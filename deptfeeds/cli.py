@@ -162,6 +162,16 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     return 0 if all(r.status != "failed" for r in runs) else 1
 
 
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from feeds.serve import serve
+
+    try:
+        serve(config.feeds_dir, args.host, args.port)
+    except (FileNotFoundError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH",
@@ -206,6 +216,11 @@ def parser() -> argparse.ArgumentParser:
                "build the feeds and print a per-source summary.")
     demo.add_argument("--fresh", action="store_true",
                       help="start from an empty store and feed folder")
+    serve = add("serve", cmd_serve, "serve the feed folder over HTTP",
+                "Serve the feed folder with feed media types, ETag/Last-Modified, 304s, gzip and "
+                "Cache-Control, until interrupted.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default: 8080; 0 picks a free one)")
     return top
 
 

@@ -89,7 +89,7 @@ def test_recrawl_fetches_nothing_known_and_an_edit_updates_one_entry(
 
     feeds_after = build(config)
     rewritten = {p.name for p in feeds_after if feeds_after[p] != feeds_before[p]}
-    assert rewritten == {"langson.rss", "langson.atom", "all.rss", "all.atom"}
+    assert rewritten == {"langson.rss", "langson.atom", "langson.json", "all.rss", "all.atom", "all.json"}
     atom = feedparser.parse(feeds_after[config.parent / "public" / "langson.atom"][0])
     old_atom = feedparser.parse(feeds_before[config.parent / "public" / "langson.atom"][0])
     entry = next(e for e in atom.entries if e.link == EDITED_URL)
