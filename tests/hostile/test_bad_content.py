@@ -7,13 +7,14 @@ shell. Each page is either stored cleanly or named in the run record, and the fe
 
 from __future__ import annotations
 
+import json
 import unicodedata
 
 import pytest
 
 from crawler.config import load_config
 from crawler.store import Article, Store
-from tests.hostile.conftest import HostileRun
+from tests.hostile.conftest import HostileRun, cli
 from tests.hostile.executable import executable_in_feed
 from tests.hostile.feedcheck import feed_files, feed_links, read_feed
 
@@ -120,3 +121,11 @@ def test_every_feed_is_valid_and_runs_nothing(content: HostileRun, suffix: str) 
         if suffix != ".json":
             read_feed(path)
         assert executable_in_feed(path) == []
+
+
+def test_status_flags_the_changed_layout(content: HostileRun) -> None:
+    result = cli("status", "--json", "--config", str(content.config), proxy=content.server)
+    assert result.returncode in (0, 1), result.stderr
+    flags = {s["id"]: [f["kind"] for f in s["flags"]] for s in json.loads(result.stdout)["sources"]}
+    assert "layout" in flags["layout"]
+    assert "layout" not in flags["healthy"] and "failing" not in flags["healthy"]
