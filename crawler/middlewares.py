@@ -19,9 +19,9 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.response import response_status_message
+from scrapy.utils.response import get_meta_refresh, response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
@@ -51,6 +51,16 @@ def retry_after_seconds(value: bytes | None, now: float | None = None) -> float 
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def _web_url(url: str) -> bool:
+    """An http(s) URL with a host and a valid port, i.e. one Scrapy can request."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _is_robots(request: Request) -> bool:
@@ -134,6 +144,8 @@ class RedirectGuardMiddleware:
 
     def process_response(self, request: Request, response: Response,
                          spider: Spider | None = None) -> Response:
+        if response.status == 200 and isinstance(response, HtmlResponse):
+            self._ignore_script_refresh(request, response)
         location = response.headers.get("Location")
         if response.status not in REDIRECTS or not location or _is_robots(request):
             return response
@@ -153,6 +165,20 @@ class RedirectGuardMiddleware:
                                       f"crawling {host} now, update the source's listing URL")
             return response
         raise PageRejected("offsite-redirect", f"redirected to {target}; not followed")
+
+    def _ignore_script_refresh(self, request: Request, response: HtmlResponse) -> None:
+        """A <meta refresh> to javascript:, data: or a broken URL is no move: read the page as it is.
+
+        (Scrapy's MetaRefreshMiddleware would otherwise fail building a request for that URL.)
+        """
+        ignore_tags = self.crawler.settings.getlist("METAREFRESH_IGNORE_TAGS")
+        try:
+            _, url = get_meta_refresh(response, ignore_tags=ignore_tags)
+        except ValueError:  # w3lib fails on some of them ("http://;URL=javascript:...")
+            url = "unreadable"
+        if url and not _web_url(url):
+            log.info("%s: ignoring a <meta refresh> to %s", request.url, url[:80])
+            request.meta["dont_redirect"] = True
 
 
 class ResponseGuardMiddleware:
