@@ -86,11 +86,11 @@ def test_a_source_that_keeps_failing_is_flagged_with_its_last_error(tmp_path: Pa
     table = status(config)
     assert "  vidu: failing: the last 2 runs failed; its feed keeps the last good entries" in table
     assert ("  vidu: last error (run 2): http://sokhcn.vidu.gov.vn/tin-tuc-cu/: "
-            "HttpError: Ignoring non-200 response") in table
+            "http-404: Not Found (1 try)") in table
     [vidu] = json.loads(status(config, "--json"))["sources"]
     assert vidu["consecutive_failures"] == 2
     assert [f["kind"] for f in vidu["flags"]] == ["failing"]
-    assert vidu["last_error"]["error"] == "HttpError: Ignoring non-200 response"
+    assert vidu["last_error"]["error"] == "http-404: Not Found (1 try)"
 
 
 def test_a_source_that_published_nothing_for_stale_days_is_flagged(tmp_path: Path,
