@@ -22,8 +22,7 @@ HOST = "http://content.example.gov.vn/index.php/"
 # Known extraction defects (crawler/extract/, not this suite's code): strict, so a fix shows up.
 LXML_PARSER = pytest.mark.xfail(strict=True, reason=(
     "extraction parses with lxml (libxml2), not as browsers do: text after a stray </html> "
-    "lands outside <body>, and <embed> is read as a container that swallows the following "
-    "paragraphs (then dropped with it); html5lib keeps both in place"))
+    "is left out of the tree; html5lib keeps it in <body>"))
 ZWJ_STRIPPED = pytest.mark.xfail(strict=True, reason=(
     "clean_text removes U+200D ZERO WIDTH JOINER with the invisible characters, which splits "
     "emoji sequences such as 👩‍🔬 into two emoji"))
@@ -98,7 +97,6 @@ def test_an_article_without_text_is_named_not_stored(content: HostileRun) -> Non
     assert url not in content.after.articles["content"]
 
 
-@LXML_PARSER
 def test_script_style_iframe_and_handlers_in_an_article_are_removed(content: HostileRun) -> None:
     url = HOST + "ma-doc-trong-bai"
     article = stored(content, url)
