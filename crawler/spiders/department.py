@@ -145,6 +145,8 @@ class DepartmentSpider(scrapy.Spider):
                  response.url)
         if not links:
             self.fail(response.url, "listing page has no article links")
+        else:
+            self.count("listing_pages_read")
         wanted, settled = self.to_fetch(links)
         for link, target in wanted:
             self.count("articles_requested")
