@@ -1,0 +1,81 @@
+"""Recrawl: what a second crawl of the mirror costs, with nothing changed and with 1 % changed.
+
+A first crawl fills the store (or --reuse-store keeps the one crawl_throughput left); then the
+same crawl runs again on the unchanged mirror, then again after the first paragraph of 1 % of
+the articles was rewritten. The mirror counts every request by kind (listing, article,
+robots) and status (200, 304); an unchanged recrawl should fetch no article at all. The
+changed articles are put back afterwards, so the mirror stays as generated.
+
+    python -m bench.recrawl [--quick] [--reuse-store]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.common import child_env, measure, save, table
+from bench.crawl_throughput import FULL, QUICK, fresh_store, mirror_dir
+from bench.mirror import change_articles, classify, ensure
+from bench.serve import MirrorProcess, mirror_process
+
+CHANGED = 0.01
+
+
+def crawl(server: MirrorProcess, mirror: Path, kinds: dict[str, str], label: str) -> dict[str, Any]:
+    """One crawl by deptfeeds; the requests the mirror saw, by kind and status."""
+    run = measure(["-m", "bench.crawl", "ours", str(mirror / "deptfeeds.toml")], f"recrawl-{label}",
+                  env=child_env({"http_proxy": server.proxy_url}))
+    child = run.last_json()
+    hits = server.take_hits()
+    requests: dict[str, int] = {}
+    for _method, url, status in hits:
+        kind = kinds.get(url, "robots" if url.endswith("/robots.txt") else "other")
+        requests[f"{kind} {status}"] = requests.get(f"{kind} {status}", 0) + 1
+    return {"crawl": label, "requests": len(hits), "by_kind": dict(sorted(requests.items())),
+            "article_fetches": sum(1 for _, url, status in hits if status == 200 and kinds.get(url) == "article"),
+            "seconds": round(child["seconds"], 2), "process_seconds": round(run.seconds, 2),
+            "new": child["new"], "updated": child["updated"], "unchanged": child["unchanged"],
+            "duplicate": child["duplicate"], "peak_rss_mb": round(run.peak_rss_mb, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--reuse-store", action="store_true",
+                        help="start from the store crawl_throughput left instead of a first crawl")
+    args = parser.parse_args(argv)
+    size = QUICK if args.quick else FULL
+    mirror = mirror_dir(args.quick)
+    manifest = ensure(mirror, size["sites"], size["articles"])
+    kinds = classify(manifest)
+    runs = []
+    with mirror_process(mirror / "sites") as server:
+        if not (args.reuse_store and (mirror / "data").exists()):
+            fresh_store(mirror)
+            runs.append(crawl(server, mirror, kinds, "first"))
+        runs.append(crawl(server, mirror, kinds, "unchanged"))
+        changed = change_articles(mirror, CHANGED, revision=1)
+        try:
+            runs.append({**crawl(server, mirror, kinds, "1% changed"), "changed_articles": len(changed)})
+        finally:
+            change_articles(mirror, CHANGED, revision=0)
+    result = {"articles": len(kinds) - sum(len(s["pages"]) for s in manifest["sites"]), "runs": runs,
+              "targets": {"unchanged recrawl fetches no article": runs[-2]["article_fetches"] == 0}}
+    print(f"recrawl: {result['articles']} articles; requests by kind and HTTP status")
+    rows = [(r["crawl"], r["requests"], r["article_fetches"], r["seconds"], r["new"], r["updated"],
+             r["unchanged"], json.dumps(r["by_kind"])) for r in runs]
+    print(table(rows, ("crawl", "requests", "article 200s", "seconds", "new", "updated", "unchanged",
+                       "by kind")))
+    print(f"  changed articles: {runs[-1]['changed_articles']}; picked up as updated: {runs[-1]['updated']}")
+    ok = result["targets"]["unchanged recrawl fetches no article"]
+    print(f"  target unchanged recrawl fetches no article: {'met' if ok else 'MISSED'}")
+    save("recrawl", result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
