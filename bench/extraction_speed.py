@@ -93,11 +93,12 @@ def summarise(times: dict[str, list[tuple[str, float, bool]]]) -> dict[str, Any]
         families: dict[str, list[float]] = defaultdict(list)
         for family, ms, _ in rows:
             families[family].append(ms)
+        p90 = statistics.quantiles(values, n=10)[-1] if len(values) > 1 else values[0]
         result[name] = {"pages": len(rows), "extracted": sum(ok for *_, ok in rows),
                         "mean_ms": round(statistics.fmean(values), 2),
-                        "median_ms": round(statistics.median(values), 2),
-                        "p90_ms": round(statistics.quantiles(values, n=10)[-1], 2) if len(values) > 1 else None,
-                        "by_family_mean_ms": {f: round(statistics.fmean(v), 2) for f, v in sorted(families.items())}}
+                        "median_ms": round(statistics.median(values), 2), "p90_ms": round(p90, 2),
+                        "by_family_mean_ms": {f: round(statistics.fmean(v), 2)
+                                              for f, v in sorted(families.items())}}
     ratio = result["ours"]["mean_ms"] / result["trafilatura"]["mean_ms"]
     result["ratio_ours_vs_trafilatura"] = round(ratio, 2)
     result["targets"] = {"ours <= 0.6x trafilatura": ratio <= TARGET}

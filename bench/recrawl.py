@@ -36,7 +36,8 @@ def crawl(server: MirrorProcess, mirror: Path, kinds: dict[str, str], label: str
         kind = kinds.get(url, "robots" if url.endswith("/robots.txt") else "other")
         requests[f"{kind} {status}"] = requests.get(f"{kind} {status}", 0) + 1
     return {"crawl": label, "requests": len(hits), "by_kind": dict(sorted(requests.items())),
-            "article_fetches": sum(1 for _, url, status in hits if status == 200 and kinds.get(url) == "article"),
+            "article_fetches": sum(1 for _, url, status in hits
+                                   if status == 200 and kinds.get(url) == "article"),
             "seconds": round(child["seconds"], 2), "process_seconds": round(run.seconds, 2),
             "new": child["new"], "updated": child["updated"], "unchanged": child["unchanged"],
             "duplicate": child["duplicate"], "peak_rss_mb": round(run.peak_rss_mb, 1)}
