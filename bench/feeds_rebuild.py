@@ -137,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(timed(f"one source changed ({changed.id})",
                               lambda: build_feeds(store, config, sources={changed.id})))
         else:
-            runs.append({**timed("one source changed, full (no sources= yet)", lambda: build_feeds(store, config)),
-                         "note": "feeds.build.build_feeds has no sources= parameter"})
+            full = timed("one source changed, full (no sources= yet)", lambda: build_feeds(store, config))
+            runs.append({**full, "note": "feeds.build.build_feeds has no sources= parameter"})
     finally:
         store.close()
     db_mb = (work / "store.db").stat().st_size / 1e6
