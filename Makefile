@@ -17,6 +17,10 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
 
+# Benchmarks (about 30 minutes; `make bench QUICK=1` for small sizes): figures in bench/out/summary.json.
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run_all $(if $(QUICK),--quick)
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 

@@ -249,12 +249,15 @@ def classify(manifest: dict[str, Any]) -> dict[str, str]:
 
 
 def change_articles(out: Path, fraction: float, revision: int = 1) -> list[str]:
-    """Rewrite the first paragraph of `fraction` of all articles; return their URLs."""
+    """Rewrite the first paragraph of `fraction` of all articles; return their URLs.
+
+    Revision 0 is the page as generated, so calling again with revision=0 undoes a change.
+    """
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     samples = {s.host: s for s in load_samples()}
     seed, changed = manifest["seed"], []
     everything = [(site, i) for site in manifest["sites"] for i in range(len(site["articles"]))]
-    rng = random.Random(f"{seed}/change/{revision}")
+    rng = random.Random(f"{seed}/change/{fraction}")  # the same articles for every revision
     chosen = rng.sample(everything, max(1, round(len(everything) * fraction)))
     for entry, index in chosen:
         site = GeneratedSite(entry["id"], entry["host"], samples[entry["sample"]], entry["articles"],

@@ -253,7 +253,8 @@ def listing_template(sample: Sample) -> ListingTemplate:
     groups: dict[int, list[Tag]] = {}
     for row in rows.values():
         groups.setdefault(id(row.parent), []).append(row)
-    main = max(groups.values(), key=len)
+    # The list itself: its rows carry teasers and dates, sidebars only titles.
+    main = max(groups.values(), key=lambda rows: sum(len(r.get_text()) for r in rows))
     templates = [_row_template(row, target) for row in main[:6]]
 
     in_main = {id(r) for r in main}

@@ -1,15 +1,17 @@
 """Peer spiders: the pages our crawler fetches, fetched by a plain Scrapy spider.
 
-`FetchSpider` follows the same listing pages and article links (the same CSS selectors from
-crawler/families.toml, through parsel) and does nothing with an article; `TrafilaturaSpider`
+`FetchSpider` follows the same listing pages and article links (the CSS selectors and article
+URL patterns of crawler/families.toml, through parsel) and does nothing with an article; `TrafilaturaSpider`
 is the same spider handing each article page to trafilatura's `bare_extraction` with metadata,
 which is what a user would write instead of deptfeeds.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -41,6 +43,17 @@ def _first(response: Response, selectors: tuple[str, ...]) -> list[str]:
     return []
 
 
+def _matching(response: Response, patterns: list[re.Pattern[str]]) -> list[str]:
+    """Links whose path matches the family's article URL patterns, as a LinkExtractor(allow=...)."""
+    found = []
+    for href in response.xpath("//a/@href").getall():
+        parts = urlsplit(response.urljoin(href))
+        path = parts.path + ("?" + parts.query if parts.query else "")
+        if any(p.search(path) for p in patterns):
+            found.append(href)
+    return found
+
+
 class FetchSpider(scrapy.Spider):
     """Listing pages, their next pages and their article links; nothing else."""
 
@@ -50,6 +63,8 @@ class FetchSpider(scrapy.Spider):
         super().__init__(**kwargs)
         self.sources = config.sources
         self.profiles = {s.id: profile_for(s) for s in config.sources}
+        self.patterns = {source: [re.compile(p) for p in profile.article_urls]
+                         for source, profile in self.profiles.items()}
 
     async def start(self) -> Any:
         for source in self.sources:
@@ -59,9 +74,10 @@ class FetchSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response, source: Source, page: int) -> Iterator[Any]:
         profile = self.profiles[source.id]
-        for href in _first(response, profile.links):
+        links = _first(response, profile.links) or _matching(response, self.patterns[source.id])
+        for href in links:
             yield response.follow(href, callback=self.parse_article)
-        following = _first(response, profile.next_page)
+        following = _first(response, (*profile.next_page, "a[rel~=next]"))
         if following and page < source.max_pages:
             yield response.follow(following[0], callback=self.parse_listing,
                                   cb_kwargs={"source": source, "page": page + 1})
