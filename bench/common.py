@@ -45,12 +45,12 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def measure(args: Sequence[str], name: str, env: dict[str, str] | None = None,
-            timeout: float = 3600) -> Measured:
+            timeout: float = 3600, logs: Path | None = None) -> Measured:
     """Run `python ARGS`; report its wall time, peak RSS and CPU time (from wait4).
 
-    Output goes to bench/out/logs/NAME.out and .err, so a failed run can be read afterwards.
+    Output goes to LOGS/NAME.out and .err (bench/out/logs by default), to be read afterwards.
     """
-    logs = OUT / "logs"
+    logs = logs or OUT / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     out_path, err_path = logs / f"{name}.out", logs / f"{name}.err"
     with open(out_path, "w") as out, open(err_path, "w") as err:

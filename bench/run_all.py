@@ -73,6 +73,7 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, Any, str, str]]:
     for r in recrawl.get("runs", []):
         if r["crawl"] == "first":
             continue
+        r = {**r, "crawl": "1% changed" if r["crawl"] == "changed" else r["crawl"]}
         target = "0 article fetches" if r["crawl"] == "unchanged" else ""
         ok = verdict(r["article_fetches"] == 0) if target else ""
         out.append((f"recrawl {r['crawl']}: requests / article 200s / s",

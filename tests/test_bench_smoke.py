@@ -103,8 +103,8 @@ def test_the_mirror_process_serves_the_crawl_and_counts_every_request(tiny_mirro
         with opener.open(first, timeout=10) as reply:
             assert reply.status == 200 and reply.headers["ETag"]
         assert server.take_hits() == [("GET", first, 200)]
-        run = measure(["-m", "bench.crawl", "fetch", str(out / "deptfeeds.toml")], "smoke-fetch",
-                      env=child_env({"http_proxy": server.proxy_url}))
+        run = measure(["-m", "bench.crawl", "fetch", str(out / "deptfeeds.toml")], "fetch",
+                      env=child_env({"http_proxy": server.proxy_url}), logs=out / "logs")
         figures = run.last_json()
         hits = server.take_hits()
     assert figures["spider"] == "fetch" and figures["pages"] == len(hits)
