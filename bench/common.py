@@ -69,6 +69,18 @@ def measure(args: Sequence[str], name: str, env: dict[str, str] | None = None,
                     out_path.read_text(), err_path.read_text())
 
 
+class Clock:
+    """Wall and CPU time of a block: on a shared machine the CPU time is what the code costs."""
+
+    def __enter__(self) -> Clock:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+
+
 def own_usage() -> dict[str, float]:
     """This process's peak resident memory (MB) and CPU seconds so far."""
     import resource

@@ -12,11 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import own_usage
+from bench.common import Clock, own_usage
 from crawler.config import load_config
 
 
@@ -27,12 +26,11 @@ def crawl_ours(config_path: Path) -> dict[str, Any]:
 
     setup_logging(0, quiet=True)
     config = load_config(config_path)
-    started = time.perf_counter()
-    runs = crawl(config, None, {**LOCAL_CRAWL, "LOG_LEVEL": "WARNING"})
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        runs = crawl(config, None, {**LOCAL_CRAWL, "LOG_LEVEL": "WARNING"})
     counts = {key: sum(getattr(r, key) for r in runs) for key in ("pages", "new", "updated", "duplicate",
                                                                   "unchanged")}
-    return {"seconds": seconds, "sources": len(runs), **counts,
+    return {"seconds": clock.wall, "cpu_seconds_crawl": clock.cpu, "sources": len(runs), **counts,
             "errors": sum(len(r.errors) for r in runs),
             "status": sorted({r.status for r in runs})}
 
@@ -50,11 +48,10 @@ def crawl_peer(config_path: Path, spider: str, items_path: Path | None) -> dict[
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(TrafilaturaSpider if spider == "trafilatura" else FetchSpider)
     process.crawl(crawler, config=config)
-    started = time.perf_counter()
-    process.start()
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        process.start()
     stats = crawler.stats.get_stats()
-    return {"seconds": seconds, "sources": len(config.sources),
+    return {"seconds": clock.wall, "cpu_seconds_crawl": clock.cpu, "sources": len(config.sources),
             "pages": stats.get("downloader/response_count", 0),
             "items": stats.get("item_scraped_count", 0),
             "errors": stats.get("log_count/ERROR", 0)}

@@ -2,7 +2,8 @@
 
 In one run, against one mirror process: our crawl (extraction, dedup, SQLite store), the bare
 Scrapy spider that only fetches the same pages, and the same spider extracting with
-trafilatura. Pages per second, peak memory of each crawl process, and the ratios. With
+trafilatura. Pages per second (of wall time and of the crawl process's CPU time), peak
+memory of each crawl process, and the ratios. With
 --check-server, the bare spider runs again against deptfeeds.mirror's threaded server, to
 show whether the server limits what is measured.
 
@@ -56,6 +57,8 @@ def run_crawl(server: MirrorProcess, spider: str, mirror: Path, kinds: dict[str,
         "articles": child.get("new", child.get("items", 0)) + child.get("updated", 0),
         "crawl_seconds": round(child["seconds"], 2), "process_seconds": round(run.seconds, 2),
         "pages_per_second": round(fetched / child["seconds"], 1),
+        "crawl_cpu_seconds": round(child["cpu_seconds_crawl"], 2),
+        "pages_per_cpu_second": round(fetched / child["cpu_seconds_crawl"], 1),
         "peak_rss_mb": round(run.peak_rss_mb, 1), "cpu_seconds": round(run.cpu_seconds, 2),
         "mirror_cpu_seconds": round(server.cpu_seconds() - cpu_before, 2),
         "errors": child.get("errors", 0),
@@ -64,16 +67,21 @@ def run_crawl(server: MirrorProcess, spider: str, mirror: Path, kinds: dict[str,
 
 def summarise(manifest: dict[str, Any], runs: list[dict[str, Any]], server: str) -> dict[str, Any]:
     """The runs, their ratios and the targets."""
-    speed = {r["spider"]: r["pages_per_second"] for r in runs if r["server"] == server}
+    wall = {r["spider"]: r["pages_per_second"] for r in runs if r["server"] == server}
+    cpu = {r["spider"]: r["pages_per_cpu_second"] for r in runs if r["server"] == server}
     sites = manifest["sites"]
+    ratios = {}
+    for name, speed in (("wall", wall), ("cpu", cpu)):
+        ratios |= {f"ours_vs_trafilatura_{name}": round(speed["ours"] / speed["trafilatura"], 2),
+                   f"ours_vs_fetch_{name}": round(speed["ours"] / speed["fetch"], 2),
+                   f"trafilatura_vs_fetch_{name}": round(speed["trafilatura"] / speed["fetch"], 2)}
     return {
         "mirror": {"sites": len(sites), "articles": len(sites) * manifest["articles_per_site"],
                    "listing_pages": sum(len(s["pages"]) for s in sites), "samples": manifest["samples"]},
         "runs": runs,
-        "ratios": {"ours_vs_trafilatura": round(speed["ours"] / speed["trafilatura"], 2),
-                   "ours_vs_fetch": round(speed["ours"] / speed["fetch"], 2),
-                   "trafilatura_vs_fetch": round(speed["trafilatura"] / speed["fetch"], 2)},
-        "targets": {"ours_vs_trafilatura >= 1.4": speed["ours"] / speed["trafilatura"] >= TARGET_RATIO,
+        "ratios": ratios,
+        "targets": {"ours_vs_trafilatura >= 1.4 (wall)": ratios["ours_vs_trafilatura_wall"] >= TARGET_RATIO,
+                    "ours_vs_trafilatura >= 1.4 (cpu)": ratios["ours_vs_trafilatura_cpu"] >= TARGET_RATIO,
                     "peak_rss_mb <= 250": runs[0]["peak_rss_mb"] <= TARGET_RSS_MB},
     }
 
@@ -83,9 +91,10 @@ def report(result: dict[str, Any]) -> None:
     print(f"crawl throughput: {mirror['sites']} sites, {mirror['articles']} articles, "
           f"{mirror['listing_pages']} listing pages")
     rows = [(r["spider"], r["server"], r["pages"], r["articles"], r["crawl_seconds"], r["pages_per_second"],
-             r["peak_rss_mb"], r["cpu_seconds"], r["mirror_cpu_seconds"]) for r in result["runs"]]
-    print(table(rows, ("crawl", "server", "pages", "articles", "seconds", "pages/s", "peak MB", "cpu s",
-                       "mirror cpu s")))
+             r["crawl_cpu_seconds"], r["pages_per_cpu_second"], r["peak_rss_mb"], r["mirror_cpu_seconds"])
+            for r in result["runs"]]
+    print(table(rows, ("crawl", "server", "pages", "articles", "seconds", "pages/s", "cpu s", "pages/cpu s",
+                       "peak MB", "mirror cpu s")))
     for name, value in result["ratios"].items():
         print(f"  {name}: {value}x")
     for name, ok in result["targets"].items():

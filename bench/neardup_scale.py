@@ -29,7 +29,7 @@ from typing import Any
 
 import psutil
 
-from bench.common import OUT, REPO, measure, own_usage, save, table
+from bench.common import OUT, REPO, Clock, measure, own_usage, save, table
 from bench.feeds_rebuild import paragraphs, word_pool
 from crawler.store import ArticleRecord, Store
 
@@ -142,22 +142,24 @@ def measure_size(store_path: Path, size: int, timed: int) -> dict[str, Any]:
     texts = timed_texts(rng, word_pool(), timed)
     store = Store(f"sqlite:///{store_path}")
     index = NearDuplicateIndex(store)
-    save_ms, add_ms, ids = [], [], []
+    save_ms, add_ms, save_wall, add_wall, ids = [], [], [], [], []
     try:
         for k, text in enumerate(texts):
             record = ArticleRecord(source_id=f"src{k % SOURCES:02d}", url=f"http://bench.invalid/new/{size}/{k}",
                                    title=f"Bài viết mới số {k}", body_text=text, body_html=f"<p>{text}</p>",
                                    published=datetime.now(UTC),
                                    content_hash=hashlib.sha256(text.encode()).hexdigest())
-            started = time.perf_counter()
-            store.save_article(record)
-            save_ms.append((time.perf_counter() - started) * 1000)
+            with Clock() as clock:
+                store.save_article(record)
+            save_ms.append(clock.cpu * 1000)
+            save_wall.append(clock.wall * 1000)
             ids.append(store.article_for_url(record.url).id)
         clusters = set()
         for article_id in ids:
-            started = time.perf_counter()
-            cluster = index.add(article_id)
-            add_ms.append((time.perf_counter() - started) * 1000)
+            with Clock() as clock:
+                cluster = index.add(article_id)
+            add_ms.append(clock.cpu * 1000)
+            add_wall.append(clock.wall * 1000)
             if cluster is not None:
                 clusters.add(cluster)
         rss_mb = psutil.Process().memory_info().rss / 1e6
@@ -167,6 +169,7 @@ def measure_size(store_path: Path, size: int, timed: int) -> dict[str, Any]:
         remove(store_path, ids)
     return {"stored": size, "timed": timed, "clusters_found": len(clusters),
             "save_article_ms": _stats(save_ms), "index_add_ms": _stats(add_ms),
+            "save_article_wall_ms": _stats(save_wall), "index_add_wall_ms": _stats(add_wall),
             "index_mb": round(sum(sizes.get(t, 0) for t in INDEX_TABLES) / 1e6, 1),
             "index_mb_by_table": {t: round(sizes.get(t, 0) / 1e6, 1) for t in INDEX_TABLES},
             "store_mb": round(store_path.stat().st_size / 1e6, 1), "rss_after_adds_mb": round(rss_mb, 1),
@@ -253,12 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     at_largest = levels[-1]["index_add_ms"]["mean"]
     result = {"available": True, "levels": levels,
               "targets": {f"index insert+query <= 1 ms at {sizes[-1]:,}": at_largest <= TARGET_MS}}
-    print(f"near-duplicates: {timed} new articles timed at each store size (ms per article)")
+    print(f"near-duplicates: {timed} new articles timed at each store size (CPU ms per article, "
+          f"and wall ms of the index add)")
     rows = [(f"{lv['stored']:,}", lv["save_article_ms"]["mean"], lv["save_article_ms"]["p90"],
-             lv["index_add_ms"]["mean"], lv["index_add_ms"]["p90"], lv["clusters_found"], lv["index_mb"],
-             lv["store_mb"], lv["rss_after_adds_mb"]) for lv in levels]
-    print(table(rows, ("stored", "save_article", "p90", "index add", "p90", "clusters", "index MB",
-                       "store MB", "RSS MB")))
+             lv["index_add_ms"]["mean"], lv["index_add_ms"]["p90"], lv["index_add_wall_ms"]["mean"],
+             lv["clusters_found"], lv["index_mb"], lv["store_mb"], lv["rss_after_adds_mb"]) for lv in levels]
+    print(table(rows, ("stored", "save_article", "p90", "index add", "p90", "add wall", "clusters",
+                       "index MB", "store MB", "RSS MB")))
     for name, ok in result["targets"].items():
         print(f"  target {name}: {'met' if ok else 'MISSED'}")
     save("neardup_scale", result)
