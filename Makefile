@@ -15,6 +15,7 @@ demo: $(BIN)/.installed
 	$(BIN)/deptfeeds demo
 
 test: $(BIN)/.installed
+	bash tests/install-tools.sh
 	$(BIN)/python -m pytest
 
 # Benchmarks (about 30 minutes; `make bench QUICK=1` for small sizes): figures in bench/out/summary.json.

@@ -1,10 +1,128 @@
-"""One article, one URL: canonical forms so every URL that reaches an article agrees."""
+"""One article, one URL: canonical forms so every URL that reaches an article agrees.
+
+Department sites reach one article through many URLs: parameters in another order, the path
+percent-encoded once or twice, session and tracking parameters, print and PDF views, and
+`rel=canonical` pointing at the alias the CMS prefers. Every URL goes through `canonical_url`
+before it is compared or stored.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from w3lib.url import canonicalize_url
 
+# Query parameters that never identify an article, on any site.
+DROP_ALWAYS = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|yclid|zarsrc|mc_cid|mc_eid|_ga|_gl|ref|referrer|"
+    r"share|source|sessionid|session_id|sid|phpsessid|jsessionid|cfid|cftoken|asp\.net_sessionid)$",
+    re.I,
+)
+# A percent sign encoded once more: `%25E1` is `%E1` escaped a second time.
+DOUBLE_ESCAPE = re.compile(r"%25(?=[0-9A-Fa-f]{2})")
+# Session ids some servers put in the path instead of a cookie.
+PATH_SESSION = re.compile(r";jsessionid=[^/?#]*|/\(S\([a-z0-9]+\)\)", re.I)
 
-def canonical_url(url: str) -> str:
-    """Sorted query, normalised percent-encoding, no fragment."""
-    return canonicalize_url(url, keep_fragments=False)
+
+@dataclass(frozen=True)
+class PrintView:
+    """A URL shape that shows an article for printing or as PDF, and where the article is."""
+
+    name: str
+    pattern: re.Pattern[str]
+    article: str | None  # a template over the pattern's groups; None: no way back, skip it
+    reason: str
+
+
+# Matched against the path plus query of a same-site URL.
+PRINT_VIEWS = (
+    PrintView("drupal-print", re.compile(r"^/(?:index\.php/)?(?:bm/)?print(?:pdf|mail)?/(?P<nid>\d+)/?$"),
+              "/node/{nid}", "Drupal print module: /bm/print/<nid>, /print/<nid>, /printpdf/<nid>"),
+    PrintView("print-news", re.compile(r"(?i)^/[^?]*print_?news\.aspx\?(?:.*&)?id=(?P<id>\d+)"),
+              None, "old ASP.NET sites: PrintNews.aspx?id= names no article URL, so it is skipped"),
+    PrintView("print-flag", re.compile(r"(?i)^(?P<path>/[^?]*)\?(?:.*&)?(?:print|printable)=(?:1|true|yes)"),
+              None, "a print flag on the article URL itself: the plain URL is linked anyway"),
+)
+
+
+def _dedouble(url: str) -> str:
+    """Undo a second round of percent-encoding, however many times it was applied."""
+    previous = None
+    while previous != url:
+        previous, url = url, DOUBLE_ESCAPE.sub("%", url)
+    return url
+
+
+def canonical_url(url: str, keep_params: tuple[str, ...] | list[str] | None = None) -> str:
+    """The one form of a URL, to compare URLs by: `clean_url` with the parameters sorted."""
+    return canonicalize_url(clean_url(url, keep_params), keep_fragments=False)
+
+
+def clean_url(url: str, keep_params: tuple[str, ...] | list[str] | None = None) -> str:
+    """A URL as the site writes it, less its noise: the form to show and link in feeds.
+
+    Percent-encoding is normalised, session and tracking parameters, default ports and the
+    fragment go; the parameters that remain keep their order, as some servers route by it.
+    `keep_params` lists the parameters that identify an article (a family profile's rule; names
+    compared without case, as ASP.NET does, and spelt as the rule spells them) in the order the
+    site usually writes them, so every link to one article shows alike; every other parameter
+    is dropped. None keeps all parameters except session and tracking ones.
+    """
+    parts = urlsplit(_dedouble(url.strip()))
+    path = PATH_SESSION.sub("", parts.path)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if keep_params is not None:
+        spelling = {name.lower(): name for name in keep_params}
+        rank = {name.lower(): i for i, name in enumerate(keep_params)}
+        pairs = sorted(((spelling[k.lower()], v) for k, v in pairs if k.lower() in spelling),
+                       key=lambda pair: rank[pair[0].lower()])
+    else:
+        pairs = [(k, v) for k, v in pairs if not DROP_ALWAYS.match(k)]
+    host = (parts.hostname or "").lower()
+    default_port = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    netloc = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
+    base = canonicalize_url(urlunsplit((parts.scheme.lower(), netloc, path or "/", "", "")))
+    return base + ("?" + urlencode(pairs) if pairs else "")
+
+
+def print_view(url: str) -> PrintView | None:
+    """The print-view rule a URL matches, if any."""
+    parts = urlsplit(url)
+    target = parts.path + ("?" + parts.query if parts.query else "")
+    return next((rule for rule in PRINT_VIEWS if rule.pattern.search(target)), None)
+
+
+def article_for_print_view(url: str) -> str | None:
+    """The article a print or PDF view shows, or None when it cannot be told (skip the view)."""
+    rule = print_view(url)
+    if rule is None:
+        return url
+    if rule.article is None:
+        return None
+    parts = urlsplit(url)
+    match = rule.pattern.search(parts.path + ("?" + parts.query if parts.query else ""))
+    assert match is not None
+    return urlunsplit((parts.scheme, parts.netloc, rule.article.format(**match.groupdict()), "", ""))
+
+
+def trusted_canonical(canonical: str | None, page_url: str,
+                      listing: list[str] | tuple[str, ...]) -> str | None:
+    """`rel=canonical` when it can be believed: same host, not the home page, a listing or a print view.
+
+    Broken templates print the home page or the section as canonical on every article, which
+    would fold a whole site into one row; such a canonical is ignored.
+    """
+    if not canonical:
+        return None
+    target, page = urlsplit(canonical), urlsplit(page_url)
+    if (target.hostname or "").lower() != (page.hostname or "").lower():
+        return None
+    if target.path in ("", "/", "/index.php") and not target.query:
+        return None
+    if canonical_url(canonical) in {canonical_url(u) for u in listing}:
+        return None
+    if print_view(canonical) is not None:
+        return None
+    return canonical

@@ -7,6 +7,7 @@ every value is checked for its type; errors name the file, the source and the ke
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,7 @@ from crawler.families import FAMILIES
 
 DEFAULT_CONFIG = "deptfeeds.toml"
 CONFIG_ENV = "DEPTFEEDS_CONFIG"
+COMBINED_FEED = "all"
 
 
 class ConfigError(Exception):
@@ -122,14 +124,31 @@ class Schedule(Strict):
     def _one_trigger(self) -> Schedule:
         if self.every and self.cron:
             raise ValueError("give either 'every' or 'cron', not both")
+        if self.every is not None and parse_duration(self.every) <= 0:
+            raise ValueError(f"'every' must be longer than zero: {self.every!r}")
         if self.cron:
             from apscheduler.triggers.cron import CronTrigger
 
+            fields = self.cron.split()
+            # APScheduler 3 counts weekdays from Monday = 0, crontab from Sunday = 0: names are unambiguous.
+            if len(fields) == 5 and re.search(r"(?<![/\d])\d", fields[4]):
+                raise ValueError(f"bad cron expression {self.cron!r}: write the day of week as names "
+                                 "(mon-fri, sun), not numbers")
             try:
                 CronTrigger.from_crontab(self.cron)
             except ValueError as exc:
                 raise ValueError(f"bad cron expression {self.cron!r}: {exc}") from None
         return self
+
+
+class ScheduleConfig(Schedule):
+    """The [schedule] table: the default schedule plus how the long-running job behaves."""
+
+    misfire_grace: Duration = "1d"  # a run missed while the scheduler was down still happens once
+    grace_period: Duration = "60s"  # on SIGTERM, how long a running crawl may go on before it is stopped
+    parallel: int = Field(default=2, ge=1, le=64)  # crawls at the same time (each is a process)
+    failing_after: int = Field(default=3, ge=1)  # consecutive failed runs before a source is flagged
+    stale_days: float = Field(default=30.0, gt=0)  # flag a source whose newest article is older
 
 
 class Source(Strict):
@@ -147,6 +166,24 @@ class Source(Strict):
     @property
     def hosts(self) -> set[str]:
         return {urlsplit(u).hostname or "" for u in self.listing}
+
+
+class Topic(Strict):
+    """A feed across sources: articles whose text has a keyword or whose page has a category."""
+
+    id: SourceId
+    name: NonEmpty
+    keywords: list[NonEmpty] = Field(default_factory=list)
+    categories: list[NonEmpty] = Field(default_factory=list)
+    sources: list[SourceId] | None = None
+
+    @model_validator(mode="after")
+    def _has_a_filter(self) -> Topic:
+        if not self.keywords and not self.categories:
+            raise ValueError("give 'keywords' or 'categories' (or both)")
+        if self.sources is not None and not self.sources:
+            raise ValueError("'sources' is empty; leave it out to cover every source")
+        return self
 
 
 class StoreConfig(Strict):
@@ -179,8 +216,9 @@ class Config(Strict):
     store: StoreConfig = Field(default_factory=StoreConfig)
     feeds: FeedsConfig = Field(default_factory=FeedsConfig)
     crawl: CrawlConfig = Field(default_factory=CrawlConfig)
-    schedule: Schedule = Field(default_factory=lambda: Schedule(every="2h"))
+    schedule: ScheduleConfig = Field(default_factory=lambda: ScheduleConfig(every="2h"))
     sources: list[Source] = Field(min_length=1)
+    topics: list[Topic] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
@@ -188,7 +226,17 @@ class Config(Strict):
         for source in self.sources:
             if source.id in seen:
                 raise ValueError(f"duplicate source id {source.id!r}")
+            if source.id == COMBINED_FEED:
+                raise ValueError(f"source id {COMBINED_FEED!r} is reserved for the combined feed")
             seen.add(source.id)
+        topics: set[str] = set()
+        for topic in self.topics:
+            if topic.id in topics:
+                raise ValueError(f"duplicate topic id {topic.id!r}")
+            topics.add(topic.id)
+            unknown = [s for s in topic.sources or [] if s not in seen]
+            if unknown:
+                raise ValueError(f"topic {topic.id!r} key 'sources': unknown source(s) {', '.join(unknown)}")
         return self
 
     @property
@@ -207,6 +255,10 @@ class Config(Strict):
     @property
     def feeds_dir(self) -> Path:
         return (self.folder / self.feeds.dir).resolve()
+
+    def topic_covers(self, topic: Topic, source_id: str) -> bool:
+        """Whether a topic takes articles from this source."""
+        return topic.sources is None or source_id in topic.sources
 
     def source(self, source_id: str) -> Source:
         for source in self.sources:
@@ -248,13 +300,13 @@ def _describe(err: Any, raw: dict[str, Any]) -> str:
     """Turn a pydantic error into "source 'x' key 'listing[0]': message"."""
     loc = [p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-")))]
     where = ""
-    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
-        index = loc[1]
-        sources = raw.get("sources")
+    if len(loc) >= 2 and loc[0] in ("sources", "topics") and isinstance(loc[1], int):
+        index, kind = loc[1], "source" if loc[0] == "sources" else "topic"
+        entries = raw.get(loc[0])
         sid = None
-        if isinstance(sources, list) and index < len(sources) and isinstance(sources[index], dict):
-            sid = sources[index].get("id")
-        where = f"source {sid!r} " if isinstance(sid, str) else f"source #{index + 1} "
+        if isinstance(entries, list) and index < len(entries) and isinstance(entries[index], dict):
+            sid = entries[index].get("id")
+        where = f"{kind} {sid!r} " if isinstance(sid, str) else f"{kind} #{index + 1} "
         loc = loc[2:]
     elif len(loc) >= 2:
         where = f"[{loc[0]}] "

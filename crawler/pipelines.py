@@ -7,7 +7,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawler.canonical import canonical_url
+from crawler.canonical import canonical_url, clean_url, trusted_canonical
 from crawler.config import load_config
 from crawler.dedup import content_hash
 from crawler.items import ArticleItem
@@ -35,9 +35,13 @@ class StorePipeline:
         spider.run_id = self.run_id
 
     def process_item(self, item: ArticleItem, spider: Any = None) -> ArticleItem:
+        spider = spider or self.crawler.spider
         article = item.article
-        url = canonical_url(article.canonical or article.url)
-        aliases = {canonical_url(u) for u in (item.requested_url, article.url)} - {url}
+        keep = getattr(spider, "keep_params", None)
+        preferred = trusted_canonical(article.canonical, article.url, spider.source.listing) or article.url
+        url = clean_url(preferred, keep)
+        # Rows are found by the canonical forms of every URL that reached them.
+        aliases = {canonical_url(u, keep) for u in (preferred, item.requested_url, article.url)} - {url}
         record = ArticleRecord(
             source_id=item.source_id, url=url, title=article.title, summary=article.summary,
             body_html=article.body_html, body_text=article.body_text, author=article.author,
@@ -54,7 +58,10 @@ class StorePipeline:
 
     def close_spider(self, spider: Any = None) -> None:
         spider = spider or self.crawler.spider
-        pages = self.crawler.stats.get_value("downloader/response_count", 0)
+        stats = self.crawler.stats
+        pages = stats.get_value("downloader/response_count", 0)
+        articles = {name: stats.get_value(f"deptfeeds/articles_{name}", 0)
+                    for name in ("fetched", "not_modified", "skipped")}
         failures = list(getattr(spider, "failures", []))
         stored = sum(self.counts.values())
         if not failures:
@@ -64,5 +71,8 @@ class StorePipeline:
         else:
             status = "failed"
         if self.run_id is not None:
-            self.store.finish_run(self.run_id, status, {"pages": pages, **self.counts}, failures)
+            self.store.finish_run(self.run_id, status, {"pages": pages, **self.counts, **articles},
+                                  failures)
+        log.info("%s: %d article pages fetched (%d not modified), %d known ones skipped",
+                 spider.source.id, articles["fetched"], articles["not_modified"], articles["skipped"])
         self.store.close()

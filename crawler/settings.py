@@ -26,6 +26,20 @@ DOWNLOAD_MAXSIZE = 5_000_000
 DOWNLOAD_WARNSIZE = 2_000_000
 RETRY_TIMES = 2
 
+# Conditional requests: pages are kept with their ETag and Last-Modified (RFC 2616 policy), and
+# every request asks the server first (max-age=0), so an unchanged page costs a 304 and a
+# listing is never served stale from the cache. The folder is set beside the store.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_EXPIRATION_SECS = 0
+HTTPCACHE_GZIP = True
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "vi,en;q=0.8",
+    "Cache-Control": "max-age=0",
+}
+
 # Store articles and record each crawl run.
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 

@@ -16,18 +16,25 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
     create_engine,
     event,
     func,
+    inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from crawler.dedup import cluster_article
+from crawler.neardup import near_text
 
 
 def utcnow() -> datetime:
@@ -109,7 +116,52 @@ class CrawlRun(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     duplicate: Mapped[int] = mapped_column(Integer, default=0)
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    # article pages requested, answered 304 (revalidated from the HTTP cache), and not requested
+    fetched: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_modified: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     errors: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+
+
+class NearDoc(Base):
+    """An article in the near-duplicate index, with the LSH band keys it was filed under."""
+
+    __tablename__ = "near_docs"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    bands: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class NearBand(Base):
+    """LSH buckets: articles sharing a band key are candidates for being copies of each other."""
+
+    __tablename__ = "near_bands"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class NearPair(Base):
+    """Two articles found to be copies of one story (stored in both directions)."""
+
+    __tablename__ = "near_pairs"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    other_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    similarity: Mapped[float] = mapped_column(Float)
+
+
+class LockRow(Base):
+    """Who holds a scheduler or crawl lock, so whoever is refused can be told; the lock is a file lock."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 @dataclass
@@ -130,6 +182,20 @@ class ArticleRecord:
     extraction: dict[str, str] = field(default_factory=dict)
     content_hash: str = ""
     aliases: list[str] = field(default_factory=list)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add columns that newer versions declare to tables an older version created."""
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.server_default is not None:
+                    kind = column.type.compile(engine.dialect)
+                    default = column.server_default.arg  # type: ignore[attr-defined]
+                    connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} '
+                                            f"{kind} NOT NULL DEFAULT {default}"))
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -155,6 +221,7 @@ class Store:
         if parsed.drivername.startswith("sqlite"):
             _sqlite_pragmas(self.engine)
         Base.metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -207,6 +274,49 @@ class Store:
                 .order_by(CrawlRun.id.desc()).limit(1)
             ).first()
 
+    def runs(self, source_id: str, after_id: int = 0, limit: int | None = None) -> list[CrawlRun]:
+        """Runs of a source newest first, only those after `after_id` if given."""
+        query = (select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.id > after_id)
+                 .order_by(CrawlRun.id.desc()).limit(limit))
+        with self.session() as s:
+            return list(s.scalars(query))
+
+    def last_run_id(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.max(CrawlRun.id))) or 0
+
+    def add_failed_run(self, source_id: str, started: datetime, error: dict[str, str]) -> int:
+        """Record a crawl that failed before it could record itself (a crash at start-up)."""
+        with self.session() as s:
+            run = CrawlRun(source_id=source_id, started=started, ended=utcnow(), status="failed",
+                           errors=[error])
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def mark_run(self, run_id: int, status: str, error: dict[str, str]) -> None:
+        """Close or amend a run that its own process could not finish honestly (killed, stopped)."""
+        with self.session() as s:
+            run = s.get_one(CrawlRun, run_id)
+            run.status, run.ended = status, run.ended or utcnow()
+            run.errors = [*run.errors, error]
+
+    # locks (the owner of each file lock, for messages)
+
+    def set_lock_owner(self, name: str, pid: int, host: str) -> None:
+        with self.session() as s:
+            s.merge(LockRow(name=name, pid=pid, host=host, since=utcnow()))
+
+    def clear_lock_owner(self, name: str, pid: int) -> None:
+        with self.session() as s:
+            row = s.get(LockRow, name)
+            if row is not None and row.pid == pid:
+                s.delete(row)
+
+    def lock_owner(self, name: str) -> LockRow | None:
+        with self.session() as s:
+            return s.get(LockRow, name)
+
     # articles
 
     def article_for_url(self, url: str) -> Article | None:
@@ -214,6 +324,31 @@ class Store:
             return s.scalars(
                 select(Article).join(ArticleUrl).where(ArticleUrl.url == url)
             ).first()
+
+    def known_urls(self, urls: list[str]) -> dict[str, datetime]:
+        """For each URL that reached a stored article: when that article appeared.
+
+        That is the earlier of its publication and its first sight, so a story found late is
+        as old as its date says, and one with a date in the future is as old as its discovery.
+        """
+        if not urls:
+            return {}
+        with self.session() as s:
+            rows = s.execute(
+                select(ArticleUrl.url, Article.published, Article.first_seen)
+                .join(Article, Article.id == ArticleUrl.article_id)
+                .where(ArticleUrl.url.in_(set(urls)))
+            )
+            return {url: min(published, first_seen) if published else first_seen
+                    for url, published, first_seen in rows}
+
+    def cluster(self, cluster_id: int) -> list[Article]:
+        """The copies of one story across sources, earliest first."""
+        with self.session() as s:
+            return list(s.scalars(
+                select(Article).where(Article.cluster_id == cluster_id)
+                .order_by(func.coalesce(Article.published, Article.first_seen), Article.id)
+            ))
 
     def save_article(self, record: ArticleRecord) -> str:
         """Store one crawled article; say whether it was new, updated, unchanged or a duplicate."""
@@ -238,10 +373,13 @@ class Store:
                 _copy(record, article)
                 s.add(article)
                 s.flush()
+                cluster_article(s, article.id, near_text(record.title, record.body_text))
             elif outcome == "unchanged" and article.content_hash != record.content_hash:
                 _copy(record, article, keep_url=article.url)
                 article.updated = now
                 outcome = "updated"
+                s.flush()
+                cluster_article(s, article.id, near_text(record.title, record.body_text))
             article.last_seen = now
             known = set(s.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(urls))))
             for url in dict.fromkeys(urls):
@@ -260,6 +398,12 @@ class Store:
             query = query.limit(limit)
         with self.session() as s:
             return list(s.scalars(query))
+
+    def newest_article_date(self, source_id: str) -> datetime | None:
+        """When the source last published, as far as the store knows (first sight if undated)."""
+        with self.session() as s:
+            return s.scalar(select(func.max(func.coalesce(Article.published, Article.first_seen)))
+                            .where(Article.source_id == source_id))
 
     def count_articles(self, source_id: str | None = None) -> int:
         query = select(func.count(Article.id))

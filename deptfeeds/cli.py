@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from crawler.config import Config, ConfigError, load_config
+from scheduler.locks import BUSY_EXIT, LockBusy
 
 log = logging.getLogger("deptfeeds")
 
@@ -58,13 +59,22 @@ def summary_table(runs: Sequence, articles: dict[str, int] | None = None) -> str
     return "\n".join(lines)
 
 
-def _crawl(config: Config, sources: list[str] | None, overrides: dict | None = None) -> list:
+def _crawl(config: Config, sources: list[str] | None, overrides: dict | None = None,
+           wait: float = 0) -> list:
     from crawler.runner import crawl
+    from crawler.store import Store
+    from scheduler.locks import crawl_locks
 
     unknown = [s for s in sources or [] if s not in {x.id for x in config.sources}]
     if unknown:
         raise CommandError(f"unknown source(s): {', '.join(unknown)} (see `deptfeeds sources`)")
-    return crawl(config, sources, {"LOG_LEVEL": SCRAPY_LOG_LEVEL, **(overrides or {})})
+    store = Store(config.store_url)
+    try:
+        # Never two crawls of one source at once, whoever started them (LockBusy says who).
+        with crawl_locks(config, store, sources or [s.id for s in config.sources], wait):
+            return crawl(config, sources, {"LOG_LEVEL": SCRAPY_LOG_LEVEL, **(overrides or {})})
+    finally:
+        store.close()
 
 
 def _build(config: Config) -> dict[Path, bool]:
@@ -85,7 +95,7 @@ def _report_build(written: dict[Path, bool]) -> None:
 
 
 def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
-    runs = _crawl(config, args.source)
+    runs = _crawl(config, args.source, wait=args.wait)
     print(summary_table(runs))
     return 0 if all(r.status != "failed" for r in runs) else 1
 
@@ -96,7 +106,7 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    runs = _crawl(config, args.source)
+    runs = _crawl(config, args.source, wait=args.wait)
     print(summary_table(runs))
     _report_build(_build(config))
     return 0 if all(r.status != "failed" for r in runs) else 1
@@ -111,6 +121,24 @@ def cmd_sources(args: argparse.Namespace, config: Config) -> int:
         print(f"  {s.id:<12} {s.name}  [{kind}, up to {s.max_pages} listing pages]")
         for url in s.listing:
             print(f"  {'':<12} {url}")
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace, config: Config) -> int:
+    from scheduler.service import serve
+
+    return serve(config, ["-q"] if args.quiet else ["-v"] * args.verbose)
+
+
+def cmd_status(args: argparse.Namespace, config: Config) -> int:
+    from crawler.store import Store
+    from scheduler.status import collect, render_json, render_table
+
+    store = Store(config.store_url)
+    try:
+        print((render_json if args.json else render_table)(*collect(store, config)))
+    finally:
+        store.close()
     return 0
 
 
@@ -132,6 +160,16 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
         print(f"  {path}")
     print("open them in a feed reader, or run: deptfeeds serve --config", config.path)
     return 0 if all(r.status != "failed" for r in runs) else 1
+
+
+def cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from feeds.serve import serve
+
+    try:
+        serve(config.feeds_dir, args.host, args.port)
+    except (FileNotFoundError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -158,15 +196,31 @@ def parser() -> argparse.ArgumentParser:
         sub = add(name, func, help, help[0].upper() + help[1:] + ".")
         sub.add_argument("--source", action="append", metavar="ID",
                          help="only this source (repeatable; default: all)")
+        sub.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                         help="if a source is being crawled already, wait this long for it "
+                              f"(default: refuse at once, exit status {BUSY_EXIT})")
     add("build", cmd_build, "write the feeds from the store",
         "Write every feed from what is stored; files whose content did not change are left alone.")
     add("sources", cmd_sources, "list and validate the configured sources",
         "Validate the config and list its sources.")
+    add("schedule", cmd_schedule, "recrawl every source on its schedule until stopped",
+        "Run in the foreground: crawl each source on its [schedule] (each crawl in its own process), "
+        "rebuild the feeds a crawl changed, and stop cleanly on SIGTERM or Ctrl-C.")
+    status = add("status", cmd_status, "show each source's last and next run, failures and flags",
+                 "Show each source's last run, next run, stored articles, consecutive failures, "
+                 "last error, and flags for sources that keep failing, stopped yielding articles, "
+                 "or have published nothing for [schedule] stale_days.")
+    status.add_argument("--json", action="store_true", help="print JSON for machines")
     demo = add("demo", cmd_demo, "crawl the bundled sample sites and build their feeds",
                "Serve samples/sites on 127.0.0.1, crawl every sample source over HTTP, "
                "build the feeds and print a per-source summary.")
     demo.add_argument("--fresh", action="store_true",
                       help="start from an empty store and feed folder")
+    serve = add("serve", cmd_serve, "serve the feed folder over HTTP",
+                "Serve the feed folder with feed media types, ETag/Last-Modified, 304s, gzip and "
+                "Cache-Control, until interrupted.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default: 8080; 0 picks a free one)")
     return top
 
 
@@ -182,6 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"deptfeeds: invalid config\n{exc}", file=sys.stderr)
         return 2
+    except LockBusy as exc:
+        print(f"deptfeeds: {exc}", file=sys.stderr)
+        return BUSY_EXIT
     except CommandError as exc:
         print(f"deptfeeds: {exc}", file=sys.stderr)
         return 1

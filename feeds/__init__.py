@@ -1,1 +1,1 @@
-"""Feeds: build RSS and Atom from the store, write them atomically, serve them."""
+"""Feeds: build RSS, Atom and JSON Feed from the store, write them atomically, serve them."""

@@ -1,94 +1,110 @@
-"""Build RSS 2.0 and Atom 1.0 feeds per source and one combined feed, newest first.
+"""Build every feed from the store: one per source, the combined `all`, one per topic.
 
-Feed-level dates come from the newest entry, never from the clock, so a rebuild with
-nothing new produces the same bytes and the file is left alone.
+Each feed is written as RSS 2.0, Atom 1.0 and JSON Feed 1.1, plus an OPML list and an
+index.html. Dates come from the entries, never the clock, so a rebuild with nothing new
+produces the same bytes and leaves the files alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin
-from zoneinfo import ZoneInfo
 
-from feedgen.feed import FeedGenerator
-
-from crawler.config import Config
-from crawler.store import Article, Store
+from crawler.config import COMBINED_FEED, Config, Source
+from crawler.store import Store
+from feeds.entries import Feed, entry_for
+from feeds.formats import FEED_SUFFIXES, INDEX_FILE, OPML_FILE
+from feeds.index import render_index
+from feeds.jsonfeed import render_json
+from feeds.opml import render_opml
+from feeds.sanitize import plain_text
+from feeds.stories import Scope, select_many
+from feeds.topics import TopicMatcher
 from feeds.write import write_if_changed
+from feeds.xmlfeeds import render_xml
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+TOPICS_DIR = "topics"
 
 
-@dataclass
+@dataclass(frozen=True)
 class FeedSpec:
-    slug: str
+    """What one feed is: where it goes, what it is called, which articles it may show."""
+
+    path: str
     title: str
     description: str
-    link: str
-    articles: Sequence[Article]
+    home_url: str
+    author: str
+    scope: Scope
+    names_sources: bool = False
+
+    def affected_by(self, sources: set[str]) -> bool:
+        return self.scope.sources is None or bool(self.scope.sources & sources)
 
 
-def _local(value: datetime | None) -> datetime | None:
-    return value.astimezone(LOCAL_TZ) if value is not None else None
+def source_spec(source: Source) -> FeedSpec:
+    return FeedSpec(source.id, plain_text(source.name), f"Tin tức của {plain_text(source.name)}",
+                    source.listing[0], plain_text(source.name), Scope(frozenset({source.id})))
 
 
-def render(spec: FeedSpec, base_url: str) -> dict[str, bytes]:
-    """Serialise one feed as RSS and Atom bytes."""
-    fg = FeedGenerator()
-    fg.load_extension("dc")
-    self_rss, self_atom = urljoin(base_url, f"{spec.slug}.rss"), urljoin(base_url, f"{spec.slug}.atom")
-    fg.id(self_atom)
-    fg.title(spec.title)
-    fg.description(spec.description)
-    fg.subtitle(spec.description)
-    fg.link(href=spec.link, rel="alternate")
-    fg.language("vi")
-    fg.generator("deptfeeds")
-    newest = max((a.updated for a in spec.articles), default=EPOCH)
-    fg.updated(_local(newest))
-    fg.lastBuildDate(_local(newest))
-    for article in spec.articles:
-        entry = fg.add_entry(order="append")
-        entry.id(article.url)
-        entry.guid(article.url, permalink=True)
-        entry.title(article.title)
-        entry.link(href=article.url)
-        entry.published(_local(article.published or article.first_seen))
-        entry.updated(_local(article.updated))
-        if article.summary:
-            entry.summary(article.summary)
-        if article.body_html:
-            entry.content(article.body_html, type="html")
-        if article.author:
-            entry.dc.dc_creator(article.author)
-            entry.author(name=article.author)
-    fg.link(href=self_atom, rel="self")
-    atom = fg.atom_str(pretty=True)
-    fg.link(href=self_rss, rel="self", replace=True)
-    rss = fg.rss_str(pretty=True)
-    return {f"{spec.slug}.atom": atom, f"{spec.slug}.rss": rss}
+def feed_specs(config: Config) -> tuple[list[FeedSpec], FeedSpec, list[FeedSpec]]:
+    """The feeds a config asks for: per source, combined, per topic."""
+    title = plain_text(config.feeds.title)
+    combined = FeedSpec(COMBINED_FEED, title, "Tin tức mới của tất cả các nguồn", config.feeds.base_url,
+                        title, Scope(one_per_story=True), names_sources=True)
+    names = {s.id: plain_text(s.name) for s in config.sources}
+    topics = []
+    for topic in config.topics:
+        matching = [f"từ khóa {', '.join(topic.keywords)}" if topic.keywords else "",
+                    f"chuyên mục {', '.join(topic.categories)}" if topic.categories else ""]
+        description = "Tin có " + " hoặc ".join(m for m in matching if m)
+        if topic.sources:
+            description += f", chỉ từ {', '.join(names[s] for s in topic.sources)}"
+        scope = Scope(frozenset(topic.sources) if topic.sources else None, TopicMatcher(topic).matches,
+                      one_per_story=True)
+        topics.append(FeedSpec(f"{TOPICS_DIR}/{topic.id}", plain_text(topic.name),
+                               plain_text(description),
+                               config.feeds.base_url, title, scope, names_sources=True))
+    return [source_spec(s) for s in config.sources], combined, topics
 
 
-def feed_specs(store: Store, config: Config) -> list[FeedSpec]:
-    """One feed per source plus `all`, the combined feed."""
-    limit = config.feeds.limit
-    specs = [FeedSpec(s.id, s.name, f"Tin tức mới của {s.name}", s.listing[0],
-                      store.articles(s.id, limit)) for s in config.sources]
-    specs.append(FeedSpec("all", config.feeds.title, "Tin tức mới của tất cả các nguồn",
-                          config.feeds.base_url, store.articles(None, limit)))
-    return specs
+def empty_feed(spec: FeedSpec, base_url: str) -> Feed:
+    """A feed's title and addresses, before its entries are chosen."""
+    urls = {suffix: urljoin(base_url, spec.path + suffix) for suffix in FEED_SUFFIXES}
+    return Feed(spec.path, spec.title, spec.description, spec.home_url, spec.author, urls)
 
 
-def build_feeds(store: Store, config: Config, out_dir: Path | None = None) -> dict[Path, bool]:
-    """Write every feed; return each file with whether it changed."""
-    out_dir = out_dir or config.feeds_dir
+def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -> dict[Path, bool]:
+    """Write the feeds (only those `sources` affect, if given); return each file and whether it changed."""
+    source_specs, combined_spec, topic_specs = feed_specs(config)
+    base_url, out_dir = config.feeds.base_url, config.feeds_dir
+    names = {s.id: plain_text(s.name) for s in config.sources}
+    origins = {s.path: (urljoin(base_url, s.path + ".rss"), urljoin(base_url, s.path + ".atom"))
+               for s in source_specs}
     written: dict[Path, bool] = {}
-    for spec in feed_specs(store, config):
-        for name, data in render(spec, config.feeds.base_url).items():
-            path = out_dir / name
-            written[path] = write_if_changed(path, data)
+
+    def build(specs: list[FeedSpec]) -> list[Feed]:
+        feeds = [empty_feed(spec, base_url) for spec in specs]
+        wanted = [i for i, spec in enumerate(specs) if sources is None or spec.affected_by(sources)]
+        chosen = select_many(store, [specs[i].scope for i in wanted], config.feeds.limit)
+        for i, stories in zip(wanted, chosen, strict=True):
+            feeds[i].entries = [entry_for(story, names) for story in stories]
+            outputs = render_xml(feeds[i], origins if specs[i].names_sources else None)
+            outputs[".json"] = render_json(feeds[i])
+            for suffix in FEED_SUFFIXES:
+                path = out_dir / (specs[i].path + suffix)
+                written[path] = write_if_changed(path, outputs[suffix])
+        return feeds
+
+    source_feeds = build(source_specs)
+    (combined,) = build([combined_spec])
+    topic_feeds = build(topic_specs)
+
+    opml = render_opml(combined.title, [("Nguồn tin", source_feeds), ("Tổng hợp", [combined]),
+                                        ("Chủ đề", topic_feeds)])
+    written[out_dir / OPML_FILE] = write_if_changed(out_dir / OPML_FILE, opml)
+    index = render_index(store, combined.title, list(zip(config.sources, source_feeds, strict=True)),
+                         combined, topic_feeds, combined.entries)
+    written[out_dir / INDEX_FILE] = write_if_changed(out_dir / INDEX_FILE, index)
     return written

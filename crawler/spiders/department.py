@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import scrapy
 from bs4 import BeautifulSoup
 from scrapy.http import Response, TextResponse
+from sqlalchemy.engine import make_url
 from twisted.python.failure import Failure
 
-from crawler.config import Config, Source
+from crawler.canonical import article_for_print_view, canonical_url
+from crawler.config import Config, Source, load_config
 from crawler.extract import NoArticle, extract_article
 from crawler.families import profile_for
 from crawler.items import ArticleItem
-from crawler.listing import article_links, next_page
+from crawler.listing import ListedLink, article_links, next_page
+from crawler.store import Store
 
 log = logging.getLogger("deptfeeds.crawl")
+
+
+def http_cache_dir(config: Config) -> Path:
+    """Scrapy's HTTP cache lives beside the SQLite store (or beside the config for other stores)."""
+    url = make_url(config.store_url)
+    if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
+        return Path(url.database).parent / "httpcache"
+    return config.folder / "httpcache"
 
 
 def crawl_settings(config: Config) -> dict[str, Any]:
@@ -33,6 +46,8 @@ def crawl_settings(config: Config) -> dict[str, Any]:
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DEPTFEEDS_CONFIG": str(config.path),
         "DEPTFEEDS_STORE_URL": config.store_url,
+        "DEPTFEEDS_RECHECK_DAYS": crawl.recheck_days,
+        "HTTPCACHE_DIR": str(http_cache_dir(config)),
     }
 
 
@@ -53,8 +68,50 @@ class DepartmentSpider(scrapy.Spider):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.profile = profile_for(self.source)
+        # A family's keep_params says which query parameters name an article; no family: all do.
+        self.keep_params = self.profile.keep_params if self.source.family else None
         self.failures: list[dict[str, str]] = []
         self.listing_seen: set[str] = set()
+
+    @cached_property
+    def store(self) -> Store:
+        """The store, read to skip articles already known (the pipeline writes through its own)."""
+        settings = self.crawler.settings
+        return Store(settings.get("DEPTFEEDS_STORE_URL")
+                     or load_config(settings.get("DEPTFEEDS_CONFIG")).store_url)
+
+    def closed(self, reason: str) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+    def count(self, key: str, value: int = 1) -> None:
+        self.crawler.stats.inc_value(f"deptfeeds/{key}", value)
+
+    def to_fetch(self, links: list[ListedLink]) -> tuple[list[tuple[ListedLink, str]], bool]:
+        """The article links worth a request, and whether the page held only settled articles.
+
+        Print and PDF views are mapped to their article (or dropped); articles already stored
+        are skipped unless younger than the recheck window, when an edit is still likely. A
+        page of stored articles all older than that window means the pages after it are too.
+        """
+        targets = []
+        for link in links:
+            target = article_for_print_view(link.url)
+            if target is None:
+                log.debug("%s: skipping print view %s", self.source.id, link.url)
+                continue
+            targets.append((link, target, canonical_url(target, self.keep_params)))
+        known = self.store.known_urls([key for _, _, key in targets])
+        days = float(self.crawler.settings.get("DEPTFEEDS_RECHECK_DAYS", 2.0))
+        recheck_after = datetime.now(UTC) - timedelta(days=days)
+        wanted = []
+        for link, target, key in targets:
+            appeared = known.get(key)
+            if appeared is not None and appeared < recheck_after:
+                self.count("articles_skipped")
+                continue
+            wanted.append((link, target))
+        return wanted, bool(targets) and not wanted
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.listing:
@@ -84,18 +141,27 @@ class DepartmentSpider(scrapy.Spider):
                  response.url)
         if not links:
             self.fail(response.url, "listing page has no article links")
-        for link in links:
-            yield scrapy.Request(link.url, callback=self.parse_article, errback=self.failed,
+        wanted, settled = self.to_fetch(links)
+        for link, target in wanted:
+            self.count("articles_requested")
+            yield scrapy.Request(target, callback=self.parse_article, errback=self.failed,
                                  cb_kwargs={"listing_date": link.date})
         following = next_page(soup, response.url, self.source.hosts,
                               selectors=self.profile.next_page)
-        if following and page < self.source.max_pages and following not in self.listing_seen:
+        if following and settled:
+            log.info("%s: listing page %d holds only known articles; not following %s",
+                     self.source.id, page, following)
+            self.count("listing_stopped_early")
+        elif following and page < self.source.max_pages and following not in self.listing_seen:
             self.listing_seen.add(following)
             yield scrapy.Request(following, callback=self.parse_listing, errback=self.failed,
                                  cb_kwargs={"page": page + 1})
 
     def parse_article(self, response: Response,
                       listing_date: datetime | None = None) -> Iterator[ArticleItem]:
+        self.count("articles_fetched")
+        if "cached" in response.flags:  # the server answered 304: the cached copy is current
+            self.count("articles_not_modified")
         if not isinstance(response, TextResponse):
             content_type = response.headers.get("Content-Type", b"").decode("latin-1")
             self.fail(response.url, f"not an HTML page ({content_type or 'no content type'})")
@@ -112,4 +178,6 @@ class DepartmentSpider(scrapy.Spider):
             log.exception("%s: extraction crashed on %s", self.source.id, response.url)
             self.fail(response.url, f"extraction error: {type(exc).__name__}: {exc}")
             return
-        yield ArticleItem(self.source.id, response.request.url, article)
+        # The URL first asked for, before redirects: the one the listing links next time.
+        first_url = (response.request.meta.get("redirect_urls") or [response.request.url])[0]
+        yield ArticleItem(self.source.id, first_url, article)

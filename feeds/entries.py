@@ -1,0 +1,119 @@
+"""Turn stored stories into format-neutral feed entries: clean text, safe HTML, local dates."""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from crawler.store import Article
+from feeds.sanitize import clean_html, plain_text, xml_safe
+from feeds.stories import Story
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# The date of a feed with no entries: fixed, so an empty feed is as stable as any other.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC).astimezone(LOCAL_TZ)
+UNTITLED = "(không có tiêu đề)"
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    url: str
+    type: str
+    length: int | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item as every format needs it; all text already plain and XML-safe."""
+
+    id: str
+    url: str
+    title: str
+    summary: str
+    content_html: str
+    published: datetime
+    updated: datetime
+    source_id: str
+    source_name: str
+    author: str | None = None
+    categories: tuple[str, ...] = ()
+    image: Enclosure | None = None
+
+
+@dataclass
+class Feed:
+    """One feed, ready to be written in each format."""
+
+    path: str
+    title: str
+    description: str
+    home_url: str
+    author: str
+    urls: Mapping[str, str]
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def updated(self) -> datetime:
+        """The newest entry's date, never the clock, so an unchanged feed keeps its bytes."""
+        return max((e.updated for e in self.entries), default=EPOCH)
+
+
+def local(value: datetime) -> datetime:
+    """Vietnam time to the second: what every feed date carries (+07:00)."""
+    return value.astimezone(LOCAL_TZ).replace(microsecond=0)
+
+
+def published(article: Article) -> datetime:
+    return local(article.published or article.first_seen)
+
+
+def image_enclosure(url: str | None) -> Enclosure | None:
+    """The lead image, when its type can be told from its URL (an enclosure must carry one)."""
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        return None
+    kind, _ = mimetypes.guess_type(urlsplit(url).path)
+    return Enclosure(url, kind) if kind and kind.startswith("image/") else None
+
+
+def copies_html(copies: list[Article], source_names: Mapping[str, str]) -> str:
+    """A list of links to the other copies of a story, for the end of its entry."""
+    if not copies:
+        return ""
+    items = "".join(
+        f'<li><a href="{html.escape(c.url)}">{html.escape(source_names.get(c.source_id, c.source_id))}'
+        f"</a>: {html.escape(plain_text(c.title))} ({published(c):%d/%m/%Y})</li>"
+        for c in copies)
+    return f"<p><strong>Tin này cũng được đăng tại:</strong></p><ul>{items}</ul>"
+
+
+def entry_for(story: Story, source_names: Mapping[str, str]) -> Entry:
+    """Clean and convert one story; copies of it are linked at the end of the content."""
+    article = story.article
+    first = published(article)
+    changed = max([local(article.updated), first, *(local(c.updated) for c in story.copies)])
+    content = clean_html(article.body_html or "", article.url)
+    extra = copies_html(story.copies, source_names)
+    if extra:
+        content += "\n" + clean_html(extra, article.url)
+    categories = dict.fromkeys(c for c in (plain_text(x) for x in article.categories or []) if c)
+    author = plain_text(article.author or "")
+    url = xml_safe(article.url)
+    return Entry(
+        id=url,
+        url=url,
+        title=plain_text(article.title) or UNTITLED,
+        summary=plain_text(article.summary or ""),
+        content_html=content,
+        published=first,
+        updated=changed,
+        source_id=article.source_id,
+        source_name=source_names.get(article.source_id, article.source_id),
+        author=author or None,
+        categories=tuple(categories),
+        image=image_enclosure(xml_safe(article.image_url or "")),
+    )

@@ -1,0 +1,16 @@
+"""The feed formats we publish: file suffix, media type and the renderer of each."""
+
+from __future__ import annotations
+
+# Served with these types; the server and the discovery links share this table.
+MEDIA_TYPES = {
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".json": "application/feed+json",
+    ".opml": "text/x-opml",
+    ".html": "text/html",
+}
+FEED_SUFFIXES = (".rss", ".atom", ".json")
+FORMAT_NAMES = {".rss": "RSS", ".atom": "Atom", ".json": "JSON Feed"}
+OPML_FILE = "feeds.opml"
+INDEX_FILE = "index.html"

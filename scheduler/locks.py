@@ -1,0 +1,139 @@
+"""Locks beside the store: one scheduler per store, one crawl per source at a time.
+
+They are file locks (flock) because the kernel drops them when their process dies, so a
+crash or a SIGKILL never leaves a stale lock behind. The store only keeps the owner's pid
+and host, to tell whoever is refused who holds the lock and since when.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+from sqlalchemy.engine import make_url
+
+from crawler.config import Config
+from crawler.store import LockRow, Store
+
+log = logging.getLogger("deptfeeds.locks")
+
+HOST = socket.gethostname()
+BUSY_EXIT = 75  # EX_TEMPFAIL from sysexits.h: someone else is at it, try again later
+SCHEDULER = "scheduler"
+INTERRUPTED = "interrupted: the crawl process ended without finishing its run"
+
+
+class LockBusy(Exception):
+    """Someone else holds the lock; the message says who and what to do."""
+
+
+def lock_dir(config: Config) -> Path:
+    """`<store file>.locks/` for a SQLite store, else `.deptfeeds-locks/` beside the config."""
+    url = make_url(config.store_url)
+    if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
+        database = Path(url.database)
+        return database.with_name(database.name + ".locks")
+    return config.folder / ".deptfeeds-locks"
+
+
+def crawl_lock_name(source_id: str) -> str:
+    return f"crawl-{source_id}"
+
+
+def describe_owner(owner: LockRow | None) -> str:
+    if owner is None:
+        return "another process"
+    since = owner.since.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    return f"pid {owner.pid} on host {owner.host} (since {since})"
+
+
+def owner_alive(owner: LockRow | None) -> bool:
+    """Whether a recorded owner still runs (only knowable on this host; elsewhere assume so)."""
+    if owner is None:
+        return False
+    if owner.host != HOST:
+        return True
+    try:
+        os.kill(owner.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def holding(store: Store, folder: Path, name: str, wait: float = 0) -> Iterator[None]:
+    """Hold the lock `name`, waiting up to `wait` seconds for it; LockBusy if it stays taken."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(folder / f"{name}.lock")
+    try:
+        lock.acquire(timeout=max(wait, 0))
+    except Timeout:
+        raise LockBusy(describe_owner(store.lock_owner(name))) from None
+    try:
+        store.set_lock_owner(name, os.getpid(), HOST)
+        yield
+    finally:
+        try:
+            store.clear_lock_owner(name, os.getpid())
+        finally:
+            lock.release()
+
+
+@contextmanager
+def scheduler_lock(config: Config, store: Store) -> Iterator[None]:
+    """Refuse to run a second scheduler on the same store."""
+    try:
+        with holding(store, lock_dir(config), SCHEDULER):
+            yield
+    except LockBusy as busy:
+        raise LockBusy(f"another `deptfeeds schedule` is already running on store {config.store_url}: "
+                       f"{busy}; stop it first (one scheduler per store)") from None
+
+
+def close_running_runs(store: Store, config: Config, source_id: str, reason: str,
+                       after_id: int = 0) -> list[int]:
+    """Mark runs still "running" as failed; only right while holding the source's crawl lock."""
+    closed = []
+    listing = config.source(source_id).listing[0] if source_id in {s.id for s in config.sources} else ""
+    for run in store.runs(source_id, after_id=after_id):
+        if run.status == "running":
+            store.mark_run(run.id, "failed", {"url": listing, "error": reason})
+            closed.append(run.id)
+    return closed
+
+
+@contextmanager
+def crawl_locks(config: Config, store: Store, source_ids: Sequence[str],
+                wait: float = 0) -> Iterator[None]:
+    """Hold the crawl lock of every source (all or none), then close runs dead crawls left open."""
+    deadline = time.monotonic() + wait
+    with ExitStack() as held:
+        for source_id in source_ids:
+            name = crawl_lock_name(source_id)
+            try:
+                held.enter_context(holding(store, lock_dir(config), name))
+                continue
+            except LockBusy as busy:
+                owner = busy
+            if wait > 0:
+                log.info("source %r is being crawled right now by %s; waiting up to %gs", source_id,
+                         owner, wait)
+                try:
+                    remaining = max(deadline - time.monotonic(), 0)
+                    held.enter_context(holding(store, lock_dir(config), name, remaining))
+                    continue
+                except LockBusy as busy:
+                    owner = busy
+            hint = f"still busy after waiting {wait:g}s" if wait else "try again later or pass --wait SECONDS"
+            raise LockBusy(f"source {source_id!r} is being crawled right now by {owner}; {hint}")
+        for source_id in source_ids:
+            close_running_runs(store, config, source_id, INTERRUPTED)
+        yield

@@ -1,0 +1,177 @@
+"""How each source is doing: last run, next run, articles, failures, and the flags worth a look.
+
+A source is flagged when it keeps failing, when its pages stop yielding articles (the site
+changed its layout), or when it has published nothing for `stale_days`. Everything is read
+from the store, so `deptfeeds status` works whether or not the scheduler is running.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import inspect, text
+
+from crawler.config import Config, Source
+from crawler.store import CrawlRun, Store, utcnow
+from scheduler.locks import SCHEDULER, describe_owner, owner_alive
+
+HISTORY = 50  # runs looked at per source
+JOBS_TABLE = "apscheduler_jobs"
+# What the spider records when a page no longer looks like a listing or an article.
+LAYOUT_ERRORS = ("listing page has no article links", "no article:")
+SHUTTING_DOWN = "the scheduler is shutting down"
+STOPPED_AT_SHUTDOWN = f"stopped: {SHUTTING_DOWN}"  # cut short, which says nothing about the source
+
+
+@dataclass
+class Flag:
+    kind: str  # failing | layout | stale
+    message: str
+
+
+@dataclass
+class SourceStatus:
+    id: str
+    name: str
+    last_run: dict[str, Any] | None
+    running: bool
+    next_run: datetime | None
+    articles: int
+    newest_article: datetime | None
+    consecutive_failures: int
+    last_error: dict[str, str] | None
+    flags: list[Flag] = field(default_factory=list)
+
+
+def _run_dict(run: CrawlRun) -> dict[str, Any]:
+    return {"id": run.id, "started": run.started, "ended": run.ended, "status": run.status,
+            "pages": run.pages, "new": run.new, "updated": run.updated, "duplicate": run.duplicate,
+            "unchanged": run.unchanged, "errors": len(run.errors)}
+
+
+def _stored(run: CrawlRun) -> int:
+    return run.new + run.updated + run.duplicate + run.unchanged
+
+
+def yielded_nothing(run: CrawlRun) -> bool:
+    """A finished run that stored no article because its pages no longer looked like the site's."""
+    return _stored(run) == 0 and any(e.get("error", "").startswith(LAYOUT_ERRORS) for e in run.errors)
+
+
+def run_failed(run: CrawlRun) -> bool:
+    """Failed, or got nothing but errors (a dead listing page, even if robots.txt answered)."""
+    if run.status == "failed":
+        return True
+    cut_short = any(e.get("error", "").startswith(STOPPED_AT_SHUTDOWN) for e in run.errors)
+    return (run.status != "running" and _stored(run) == 0 and bool(run.errors)
+            and not yielded_nothing(run) and not cut_short)
+
+
+def flags_for(config: Config, source: Source, runs: list[CrawlRun], failures: int,
+              newest: datetime | None) -> list[Flag]:
+    flags = []
+    settings = config.schedule
+    if failures >= settings.failing_after:
+        flags.append(Flag("failing", f"failing: the last {failures} runs failed; "
+                                     "its feed keeps the last good entries"))
+    finished = [r for r in runs if r.status != "running"]
+    if finished and yielded_nothing(finished[0]):
+        flags.append(Flag("layout", "layout changed? the last run found no articles on its pages "
+                                    f"({finished[0].errors[0]['error']})"))
+    if newest is not None and utcnow() - newest > timedelta(days=settings.stale_days):
+        days = (utcnow() - newest).days
+        local = newest.astimezone(ZoneInfo(source.timezone))
+        flags.append(Flag("stale", f"stale: nothing published for {days} days (newest article "
+                                   f"{local:%Y-%m-%d}; stale_days = {settings.stale_days:g})"))
+    return flags
+
+
+def source_status(store: Store, config: Config, source: Source,
+                  next_runs: dict[str, datetime | None] | None = None) -> SourceStatus:
+    runs = store.runs(source.id, limit=HISTORY)
+    finished = [r for r in runs if r.status != "running"]
+    failures = 0
+    for run in finished:
+        if not run_failed(run):
+            break
+        failures += 1
+    last_error = next(({**r.errors[-1], "run": str(r.id), "time": r.started.isoformat()}
+                       for r in runs if r.errors), None)
+    newest = store.newest_article_date(source.id)
+    return SourceStatus(
+        id=source.id, name=source.name,
+        last_run=_run_dict(runs[0]) if runs else None,
+        running=bool(runs) and runs[0].status == "running",
+        next_run=(next_runs or {}).get(source.id),
+        articles=store.count_articles(source.id), newest_article=newest,
+        consecutive_failures=failures, last_error=last_error,
+        flags=flags_for(config, source, runs, failures, newest),
+    )
+
+
+def next_runs(store: Store) -> dict[str, datetime | None]:
+    """Each source's next run as the scheduler's job store has it (read without starting one)."""
+    if not inspect(store.engine).has_table(JOBS_TABLE):
+        return {}
+    with store.engine.connect() as connection:
+        rows = connection.execute(text(f"SELECT id, next_run_time FROM {JOBS_TABLE}"))
+        return {job_id.removeprefix("crawl:"): (datetime.fromtimestamp(ts, UTC) if ts else None)
+                for job_id, ts in rows if job_id.startswith("crawl:")}
+
+
+def scheduler_state(store: Store) -> dict[str, Any]:
+    owner = store.lock_owner(SCHEDULER)
+    if not owner_alive(owner):
+        return {"running": False}
+    assert owner is not None
+    return {"running": True, "pid": owner.pid, "host": owner.host, "since": owner.since,
+            "text": describe_owner(owner)}
+
+
+def collect(store: Store, config: Config) -> tuple[dict[str, Any], list[SourceStatus]]:
+    planned = next_runs(store)
+    return scheduler_state(store), [source_status(store, config, s, planned) for s in config.sources]
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone().strftime("%m-%d %H:%M:%S") if value else "-"
+
+
+def render_table(scheduler: dict[str, Any], statuses: list[SourceStatus]) -> str:
+    """A table for people: one line per source, then flags and last errors underneath."""
+    state = (f"scheduler: running, {scheduler['text']}" if scheduler["running"]
+             else "scheduler: not running (next runs are those it planned when it stopped)")
+    head = (f"{'source':<12} {'last run':<14} {'result':<8} {'new':>4} {'upd':>4} {'same':>4} "
+            f"{'next run':<14} {'articles':>8} {'fails':>5}  flags")
+    lines = [state, "", head, "-" * len(head)]
+    for s in statuses:
+        run = s.last_run or {}
+        lines.append(
+            f"{s.id:<12} {_when(run.get('started')):<14} {run.get('status', 'never'):<8} "
+            f"{run.get('new', 0):>4} {run.get('updated', 0):>4} {run.get('unchanged', 0):>4} "
+            f"{_when(s.next_run):<14} {s.articles:>8} {s.consecutive_failures:>5}  "
+            f"{','.join(f.kind for f in s.flags) or '-'}")
+    for s in statuses:
+        for flag in s.flags:
+            lines.append(f"  {s.id}: {flag.message}")
+        if s.last_error and (s.flags or (s.last_run or {}).get("status") == "failed"):
+            lines.append(f"  {s.id}: last error (run {s.last_error['run']}): "
+                         f"{s.last_error.get('url', '')}: {s.last_error['error']}")
+    return "\n".join(lines)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def render_json(scheduler: dict[str, Any], statuses: list[SourceStatus]) -> str:
+    """The same facts for machines."""
+    scheduler = {k: v for k, v in scheduler.items() if k != "text"}
+    return json.dumps({"scheduler": scheduler, "sources": [asdict(s) for s in statuses]},
+                      default=_jsonable, ensure_ascii=False, indent=2)

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install the system tools some tests drive (Debian's newsboat and chromium) when missing.
+# Best effort: without root or apt-get the tests that need a tool skip and say why.
+set -uo pipefail
+
+missing=()
+command -v newsboat >/dev/null 2>&1 || missing+=(newsboat)
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install-tools: no apt-get; tests needing ${missing[*]} will skip" >&2
+    exit 0
+fi
+as_root=()
+if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        as_root=(sudo -n)
+    else
+        echo "install-tools: not root; tests needing ${missing[*]} will skip" >&2
+        exit 0
+    fi
+fi
+echo "install-tools: installing ${missing[*]} with apt-get" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq >/dev/null 2>&1 || true
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || echo "install-tools: apt-get could not install ${missing[*]}; those tests will skip" >&2
+exit 0
