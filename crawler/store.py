@@ -33,9 +33,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from crawler.dedup import cluster_article
-from crawler.neardup import near_text
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -352,6 +349,10 @@ class Store:
 
     def save_article(self, record: ArticleRecord) -> str:
         """Store one crawled article; say whether it was new, updated, unchanged or a duplicate."""
+        # Imported here: MinHash pulls numpy and datasketch (50 MB), which only crawls need.
+        from crawler.dedup import cluster_article
+        from crawler.neardup import near_text
+
         now = utcnow()
         urls = [record.url, *record.aliases]
         with self.session() as s:
