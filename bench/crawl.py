@@ -28,8 +28,9 @@ def crawl_ours(config_path: Path) -> dict[str, Any]:
     config = load_config(config_path)
     with Clock() as clock:
         runs = crawl(config, None, {**LOCAL_CRAWL, "LOG_LEVEL": "WARNING"})
-    counts = {key: sum(getattr(r, key) for r in runs) for key in ("pages", "new", "updated", "duplicate",
-                                                                  "unchanged")}
+    counts = {key: sum(getattr(r, key, 0) for r in runs)
+              for key in ("pages", "new", "updated", "duplicate", "unchanged", "fetched", "not_modified",
+                          "skipped")}
     return {"seconds": clock.wall, "cpu_seconds_crawl": clock.cpu, "sources": len(runs), **counts,
             "errors": sum(len(r.errors) for r in runs),
             "status": sorted({r.status for r in runs})}

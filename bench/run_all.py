@@ -78,7 +78,8 @@ def rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, Any, str, str]]:
     for r in recrawl.get("runs", []):
         if r["crawl"] == "first":
             continue
-        r = {**r, "crawl": "1% changed" if r["crawl"] == "changed" else r["crawl"]}
+        r = {**r, "crawl": {"changed": "1% changed", "recheck": "1% changed, all rechecked"}.get(r["crawl"],
+                                                                                               r["crawl"])}
         target = "0 article fetches" if r["crawl"] == "unchanged" else ""
         ok = verdict(r["article_fetches"] == 0) if target else ""
         out.append((f"recrawl {r['crawl']}: requests / article 200s / s",
