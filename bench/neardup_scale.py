@@ -4,10 +4,11 @@ The index lives in the store (crawler/dedup.py). The stored articles are synthet
 real-article length (about 2,300 characters of words from the samples) filed under 32 random
 LSH band keys, which is what MinHash gives texts that share nothing; computing real keys for a
 million background texts would take longer than everything else here. Then, at each size,
-new articles go through the real code: `Store.save_article` (row, index, query, clusters) and
-`NearDuplicateIndex.add` (re-index and query only). One in ten is a light edit of an earlier
-one, so pairs and clusters are made too. The filled stores are kept in bench/out/neardup/ and
-the timed articles removed again, so later runs start at once.
+new articles go through the real code: `NearDuplicateIndex.add` on stored articles not yet
+indexed (index insert + query + clusters, a transaction each), and `Store.save_article` on
+others (row, index, query, clusters: what a crawl pays per new article). One in ten is a
+light edit of an earlier one, so pairs and clusters are made too. The filled stores are kept
+in bench/out/neardup/ and the timed articles removed again, so later runs start at once.
 
     python -m bench.neardup_scale [--quick] [--sizes 10000,100000,1000000]
 """
@@ -41,6 +42,9 @@ SOURCES = 60
 TARGET_MS = 1.0
 CHUNK = 20_000
 INDEX_TABLES = ("near_docs", "near_bands", "near_pairs")
+INSERT_ARTICLE = ("INSERT INTO articles (id, source_id, url, title, summary, body_html, body_text,"
+                  " categories, published, extraction, content_hash, first_seen, last_seen, updated)"
+                  " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
 
 def fingerprint() -> str:
@@ -79,10 +83,7 @@ def fill(path: Path, start: int, stop: int, seed: int = 7) -> None:
             bands.extend((key, article_id) for key in keys)
         bands.sort()
         with db:
-            db.executemany(
-                "INSERT INTO articles (id, source_id, url, title, summary, body_html, body_text, categories,"
-                " published, extraction, content_hash, first_seen, last_seen, updated)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", articles)
+            db.executemany(INSERT_ARTICLE, articles)
             db.executemany("INSERT INTO near_docs (article_id, bands) VALUES (?,?)", docs)
             db.executemany("INSERT OR IGNORE INTO near_bands (band, article_id) VALUES (?,?)", bands)
     db.close()
@@ -134,17 +135,41 @@ def timed_texts(rng: random.Random, words: list[str], n: int) -> list[str]:
     return texts
 
 
+def insert_rows(path: Path, texts: list[str], label: str) -> list[int]:
+    """Store articles without indexing them (as fill does, minus the band keys); their ids."""
+    db = sqlite3.connect(path)
+    first = db.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+    now = _stamp(datetime.now(UTC))
+    rows = [(first + k, f"src{k % SOURCES:02d}", f"http://bench.invalid/{label}/{first + k}",
+             f"Bài viết số {k}", "", "", text, "[]", now, "{}", hashlib.sha256(text.encode()).hexdigest(),
+             now, now, now) for k, text in enumerate(texts)]
+    with db:
+        db.executemany(INSERT_ARTICLE, rows)
+    db.close()
+    return [row[0] for row in rows]
+
+
 def measure_size(store_path: Path, size: int, timed: int) -> dict[str, Any]:
-    """Time `timed` new articles into a store of `size`, then take them out again."""
+    """Time `timed` new articles into the index, and `timed` more through save_article, then
+    take them out again."""
     from crawler.dedup import NearDuplicateIndex
 
     rng = random.Random(size)
-    texts = timed_texts(rng, word_pool(), timed)
+    words = word_pool()
+    indexed = insert_rows(store_path, timed_texts(rng, words, timed), "indexed")
     store = Store(f"sqlite:///{store_path}")
     index = NearDuplicateIndex(store)
-    save_ms, add_ms, save_wall, add_wall, ids = [], [], [], [], []
+    add_ms, add_wall, save_ms, save_wall, saved = [], [], [], [], []
+    clusters = set()
     try:
-        for k, text in enumerate(texts):
+        for article_id in indexed:
+            with Clock() as clock:
+                cluster = index.add(article_id)
+            add_ms.append(clock.cpu * 1000)
+            add_wall.append(clock.wall * 1000)
+            if cluster is not None:
+                clusters.add(cluster)
+        for k, text in enumerate(timed_texts(rng, words, timed)):
             record = ArticleRecord(source_id=f"src{k % SOURCES:02d}", url=f"http://bench.invalid/new/{size}/{k}",
                                    title=f"Bài viết mới số {k}", body_text=text, body_html=f"<p>{text}</p>",
                                    published=datetime.now(UTC),
@@ -153,20 +178,12 @@ def measure_size(store_path: Path, size: int, timed: int) -> dict[str, Any]:
                 store.save_article(record)
             save_ms.append(clock.cpu * 1000)
             save_wall.append(clock.wall * 1000)
-            ids.append(store.article_for_url(record.url).id)
-        clusters = set()
-        for article_id in ids:
-            with Clock() as clock:
-                cluster = index.add(article_id)
-            add_ms.append(clock.cpu * 1000)
-            add_wall.append(clock.wall * 1000)
-            if cluster is not None:
-                clusters.add(cluster)
+            saved.append(store.article_for_url(record.url).id)
         rss_mb = psutil.Process().memory_info().rss / 1e6
         sizes = index_bytes(store_path)
     finally:
         store.close()
-        remove(store_path, ids)
+        remove(store_path, indexed + saved)
     return {"stored": size, "timed": timed, "clusters_found": len(clusters),
             "save_article_ms": _stats(save_ms), "index_add_ms": _stats(add_ms),
             "save_article_wall_ms": _stats(save_wall), "index_add_wall_ms": _stats(add_wall),

@@ -81,13 +81,16 @@ def record(name: str) -> Path:
     return out
 
 
-def hot_spots(collapsed: Path) -> tuple[int, Counter[str], Counter[str]]:
-    """Total samples, and samples per file:function inclusive and self."""
+def hot_spots(collapsed: Path, within: str = "") -> tuple[int, Counter[str], Counter[str]]:
+    """Total samples, and samples per file:function inclusive and self (only in stacks through
+    a function matching `within`, when given)."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
     for line in collapsed.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
+        if within and not re.search(within, stack):
+            continue
         samples = int(count)
         total += samples
         names = []
@@ -109,13 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", choices=WORKLOADS, help=argparse.SUPPRESS)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--match", default="", help="only functions whose file:function matches this regex")
+    parser.add_argument("--within", default="", help="only time spent inside functions matching this regex")
     args = parser.parse_args(argv)
     if args.run:
         run_workload(args.run)
         return 0
     if not args.workload:
         parser.error("name a workload")
-    total, inclusive, own = hot_spots(record(args.workload))
+    total, inclusive, own = hot_spots(record(args.workload), args.within)
     print(f"profile of {args.workload}: {total} samples at 200/s; % of samples in each function "
           f"(inclusive, self)")
     shown = 0
