@@ -31,6 +31,7 @@ class Family(BaseModel):
     date: list[str] = Field(default_factory=list)
     body: list[str] = Field(default_factory=list)
     author: list[str] = Field(default_factory=list)
+    lead: list[str] = Field(default_factory=list)
     strip: list[str] = Field(default_factory=list)
     article_urls: list[str] = Field(default_factory=list)
     keep_params: list[str] = Field(default_factory=list)
@@ -63,16 +64,16 @@ def profile_for(source: Source) -> Profile:
     own = source.selectors
 
     def pick(field: str) -> tuple[str, ...]:
-        mine = getattr(own, field)
+        mine = getattr(own, field, None)
         return (mine,) if mine else tuple(getattr(family, field))
 
     def origin(field: str) -> str:
-        return "selector" if getattr(own, field) else f"family:{family.name}"
+        return "selector" if getattr(own, field, None) else f"family:{family.name}"
 
-    fields = ("title", "date", "body", "author")
+    fields = ("title", "date", "body", "author", "lead")
     rules = SiteRules(
         title=pick("title"), date=pick("date"), body=pick("body"), author=pick("author"),
-        strip=(*family.strip, *own.strip), origins={f: origin(f) for f in fields},
+        lead=pick("lead"), strip=(*family.strip, *own.strip), origins={f: origin(f) for f in fields},
     )
     return Profile(links=pick("links"), next_page=pick("next_page"),
                    article_urls=tuple(family.article_urls), keep_params=tuple(family.keep_params),

@@ -1,7 +1,9 @@
-"""Read a listing page: which links are articles, their listed dates, and the next page.
+"""Read a listing page: which links are articles, the date listed beside each, and the next page.
 
-With no selectors, the article links are the largest group of same-shaped links with
-title-length text outside navigation, header, footer and sidebars; that group is the list.
+With no selectors, links are grouped by their markup (tag path and class); the article list
+is the group whose items look most like news items: a title-length link, a date, a teaser,
+a thumbnail. Menus, sidebars ("Tin mới nhất") and footers lose on those counts. The date of
+a link is read from the short lines of its own item, never from its teaser text.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
+from crawler.extract.clean import chrome_rule, in_chrome
 from crawler.extract.dates import parse_date
 from crawler.extract.text import clean_text
 
-CHROME = re.compile(r"(^|[-_ ])(nav|menu|header|footer|sidebar|breadcrumb|banner|top-?bar|widget)"
-                    r"([-_ ]|$)", re.I)
-NEXT_TEXT = re.compile(r"^(sau|tiếp|trang sau|trang tiếp|next|›|»|>|>>|tiếp theo)\W*$", re.I)
-MIN_TITLE = 20
+NEXT_TEXT = re.compile(r"^(sau|tiếp|trang sau|trang tiếp|next|›|»|>|>>|tiếp theo)(\W.*)?$", re.I)
+MIN_TITLE = 20  # characters: shorter link texts are menu entries and page numbers
+SHORT_LINE = 80  # a date is read from lines up to this long (teasers are longer)
+TEASER = 60
+CHROME_HEADING_PENALTY = 0.3
+UNDESCRIBED_SHARE = 0.2  # a group of bare links (no dates, no teasers) keeps this much of its score
 
 
 @dataclass(frozen=True)
@@ -30,72 +35,133 @@ class ListedLink:
     date: datetime | None = None
 
 
-def _in_chrome(tag: Tag) -> bool:
-    for parent in tag.parents:
-        if parent.name in ("nav", "header", "footer", "aside"):
-            return True
-        marks = " ".join([parent.get("id") or "", *(parent.get("class") or [])])
-        if marks and CHROME.search(marks):
-            return True
-    return False
-
-
-def _shape(tag: Tag, depth: int = 4) -> str:
-    parts = []
-    for parent in list(tag.parents)[:depth]:
-        parts.append(parent.name + "." + ".".join(sorted(parent.get("class") or [])))
-    return "/".join(parts)
-
-
 def _same_site(url: str, hosts: set[str]) -> bool:
     return (urlsplit(url).hostname or "") in hosts
 
 
-def _item_date(anchor: Tag, timezone: str) -> datetime | None:
-    """The date printed beside a link, looked for in the smallest block holding only it."""
-    block = anchor
+def _url(anchor: Tag, base_url: str) -> str:
+    return urljoin(base_url, str(anchor.get("href") or "").strip()).split("#")[0]
+
+
+def _text(anchor: Tag) -> str:
+    image = anchor.find("img")
+    return (clean_text(anchor.get_text(" ")) or clean_text(str(anchor.get("title") or ""))
+            or clean_text(str(image.get("alt") or "") if image else ""))
+
+
+def _signature(anchor: Tag) -> str:
+    """Where a link sits: its class and the tag names of three ancestors."""
+    names = [parent.name for parent in list(anchor.parents)[:3]]
+    return ".".join(sorted(anchor.get("class") or [])) + "|" + "/".join(names)
+
+
+def _item(anchor: Tag, urls: set[str], base_url: str) -> Tag:
+    """The largest block around a link that holds no link to another listed article."""
+    item = anchor
     for parent in anchor.parents:
-        if parent.name in ("body", "html") or len(parent.find_all("a", href=True)) > 3:
+        if parent.name in ("body", "html", "[document]"):
             break
-        block = parent
-    text = clean_text(block.get_text(" ").replace(anchor.get_text(" "), " "))
-    return parse_date(text, timezone) if text else None
+        if any(_url(a, base_url) in urls and _url(a, base_url) != _url(anchor, base_url)
+               for a in parent.find_all("a", href=True)):
+            break
+        item = parent
+    return item
+
+
+def _loose_lines(item: Tag) -> list[str]:
+    """Text of an item outside its links, line by line."""
+    lines = []
+    for node in item.find_all(string=True):
+        if type(node) is NavigableString and node.find_parent("a") is None:
+            text = clean_text(str(node))
+            if text:
+                lines.append(text)
+    return lines
+
+
+def _item_date(item: Tag, timezone: str) -> datetime | None:
+    for line in _loose_lines(item):
+        if len(line) <= SHORT_LINE:
+            found = parse_date(line, timezone)
+            if found:
+                return found
+    return None
+
+
+def _under_chrome_heading(anchor: Tag) -> bool:
+    """A list introduced by "Tin mới nhất", "Tin liên quan" and the like is not the listing."""
+    for text in anchor.find_all_previous(string=True, limit=40):
+        line = clean_text(str(text)) if type(text) is NavigableString else ""
+        if line:
+            rule = chrome_rule(line)
+            return rule is not None and rule.cut
+    return False
+
+
+def _group_score(anchors: list[Tag], stops: set[str], base_url: str, timezone: str) -> float:
+    """How much a group of links looks like a news list: items with dates, teasers, thumbnails.
+
+    An item ends where a block holds another candidate link (`stops`), of any group.
+    """
+    urls = {_url(a, base_url) for a in anchors}
+    score, described = 0.0, 0
+    for url in urls:
+        anchor = next(a for a in anchors if _url(a, base_url) == url)
+        item = _item(anchor, stops, base_url)
+        dated = _item_date(item, timezone) is not None
+        teaser = any(len(line) >= TEASER for line in _loose_lines(item))
+        described += dated or teaser
+        score += 1 + dated + teaser + 0.5 * (item.find("img") is not None)
+    score *= UNDESCRIBED_SHARE + (1 - UNDESCRIBED_SHARE) * described / max(len(urls), 1)
+    return score * (CHROME_HEADING_PENALTY if _under_chrome_heading(anchors[0]) else 1)
+
+
+def _generic_anchors(soup: BeautifulSoup, base_url: str, hosts: set[str], patterns: tuple[str, ...],
+                     timezone: str) -> list[Tag]:
+    compiled = [re.compile(p) for p in patterns]
+    groups: dict[str, list[Tag]] = defaultdict(list)
+    for anchor in soup.find_all("a", href=True):
+        url = _url(anchor, base_url)
+        target = urlsplit(url)
+        if not _same_site(url, hosts) or url.rstrip("/") == base_url.split("#")[0].rstrip("/"):
+            continue
+        path = target.path + ("?" + target.query if target.query else "")
+        if compiled and not any(p.search(path) for p in compiled):
+            continue
+        if len(_text(anchor)) < MIN_TITLE or in_chrome(anchor):
+            continue
+        groups[_signature(anchor)].append(anchor)
+    if not groups:
+        return []
+    stops = {_url(a, base_url) for group in groups.values() for a in group}
+    return max(groups.values(), key=lambda group: _group_score(group, stops, base_url, timezone))
 
 
 def article_links(soup: BeautifulSoup, base_url: str, hosts: set[str], *,
                   selectors: tuple[str, ...] = (), patterns: tuple[str, ...] = (),
                   timezone: str = "Asia/Ho_Chi_Minh") -> list[ListedLink]:
-    """Article links of a listing page, in page order, without repeats."""
+    """Article links of a listing page, in page order, without repeats, with listed dates."""
     anchors: list[Tag] = []
     for selector in selectors:
         anchors = [a for a in soup.select(selector) if a.name == "a" and a.get("href")]
         if anchors:
             break
     if not anchors:
-        compiled = [re.compile(p) for p in patterns]
-        groups: dict[str, list[Tag]] = defaultdict(list)
-        for a in soup.find_all("a", href=True):
-            url = urljoin(base_url, a["href"])
-            target = urlsplit(url)
-            path = target.path + ("?" + target.query if target.query else "")
-            matches = any(p.search(path) for p in compiled)
-            text = clean_text(a.get_text(" ")) or clean_text(a.get("title", ""))
-            if not _same_site(url, hosts) or _in_chrome(a):
-                continue
-            if matches or len(text) >= MIN_TITLE:
-                groups[_shape(a)].append(a)
-        if groups:
-            anchors = max(groups.values(), key=lambda g: (len(g), sum(len(a.get_text()) for a in g)))
-    seen: set[str] = set()
-    links = []
-    for a in anchors:
-        url = urljoin(base_url, a["href"]).split("#")[0]
-        if url in seen or url == base_url or not _same_site(url, hosts):
-            continue
-        seen.add(url)
-        text = clean_text(a.get_text(" ")) or clean_text(a.get("title", ""))
-        links.append(ListedLink(url, text, _item_date(a, timezone)))
-    return links
+        anchors = _generic_anchors(soup, base_url, hosts, patterns, timezone)
+    anchors = [a for a in anchors if _same_site(_url(a, base_url), hosts)
+               and urlsplit(_url(a, base_url)).scheme in ("http", "https")]
+    urls = {_url(a, base_url) for a in anchors}
+    found: dict[str, ListedLink] = {}
+    for anchor in anchors:
+        url = _url(anchor, base_url)
+        text = _text(anchor)
+        date = _item_date(_item(anchor, urls, base_url), timezone)
+        known = found.get(url)
+        if known is None:
+            found[url] = ListedLink(url, text, date)
+        else:
+            found[url] = ListedLink(url, max(known.text, text, key=len), known.date or date)
+    return list(found.values())
 
 
 def next_page(soup: BeautifulSoup, base_url: str, hosts: set[str], *,
@@ -110,16 +176,15 @@ def next_page(soup: BeautifulSoup, base_url: str, hosts: set[str], *,
         candidates = soup.select("a[rel~=next][href], link[rel~=next][href]")
     if not candidates:
         candidates = [a for a in soup.find_all("a", href=True)
-                      if NEXT_TEXT.match(clean_text(a.get_text(" ")) or a.get("title", ""))]
+                      if NEXT_TEXT.match(clean_text(a.get_text(" ")) or str(a.get("title") or ""))]
     if not candidates:
-        current = soup.select_one(".active, .current, .selected, strong.page, span.current")
+        current = soup.select_one(".active, .current, .selected, .pager-current, strong.page, span.current")
         number = clean_text(current.get_text(" ")) if current is not None else ""
         if number.isdigit():
             wanted = str(int(number) + 1)
-            candidates = [a for a in soup.find_all("a", href=True)
-                          if clean_text(a.get_text(" ")) == wanted]
+            candidates = [a for a in soup.find_all("a", href=True) if clean_text(a.get_text(" ")) == wanted]
     for tag in candidates:
-        url = urljoin(base_url, tag["href"]).split("#")[0]
-        if url != base_url and _same_site(url, hosts) and not url.lower().startswith("javascript"):
+        url = urljoin(base_url, str(tag["href"]).strip()).split("#")[0]
+        if url != base_url and _same_site(url, hosts) and urlsplit(url).scheme in ("http", "https"):
             return url
     return None

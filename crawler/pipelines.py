@@ -53,7 +53,7 @@ class StorePipeline:
         outcome = self.store.save_article(record)
         self.counts[outcome] += 1
         self.crawler.stats.inc_value(f"deptfeeds/{outcome}")
-        log.info("%s: %s %s", item.source_id, outcome, url)
+        log.debug("%s: %s %s", item.source_id, outcome, url)
         return item
 
     def close_spider(self, spider: Any = None) -> None:

@@ -46,13 +46,16 @@ def setup_logging(verbose: int, quiet: bool) -> None:
         handler.addFilter(quiet_libraries)
 
 
-def summary_table(runs: Sequence, articles: dict[str, int] | None = None) -> str:
+def summary_table(runs: Sequence) -> str:
     """A per-source table of what the crawl did, with every failure underneath."""
-    head = f"{'source':<12} {'status':<8} {'pages':>5} {'new':>4} {'upd':>4} {'dup':>4} {'same':>4} {'errors':>6}"
-    lines = [head, "-" * len(head)]
-    for run in runs:
-        lines.append(f"{run.source_id:<12} {run.status:<8} {run.pages:>5} {run.new:>4} "
-                     f"{run.updated:>4} {run.duplicate:>4} {run.unchanged:>4} {len(run.errors):>6}")
+    columns = ("source", "status", "pages", "new", "updated", "dup", "same", "skipped", "errors")
+    rows = [(r.source_id, r.status, r.pages, r.new, r.updated, r.duplicate, r.unchanged, r.skipped,
+             len(r.errors)) for r in runs]
+    widths = [max(len(str(v)) for v in column) for column in zip(columns, *rows, strict=False)]
+    lines = ["  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w)
+                       for i, (v, w) in enumerate(zip(row, widths, strict=True)))
+             for row in (columns, *rows)]
+    lines.insert(1, "-" * len(lines[0]))
     for run in runs:
         for error in run.errors:
             lines.append(f"  {run.source_id}: {error['url']}: {error['error']}")

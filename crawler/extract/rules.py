@@ -1,7 +1,12 @@
 """The noise table: named cleaning rules, each with the reason it exists.
 
-Selector rules remove whole elements; text rules remove a short block whose entire text
-matches. One small engine (clean.py) applies them; tests show each rule's noise going away.
+Four kinds, applied by one small engine (clean.py):
+- `selector`: remove every element it matches (never one that holds the article);
+- `text`: remove a short block whose whole text matches (`upper`: only when printed in
+  capitals; `cut`: the line heads a trailing section, so everything after it goes too);
+- `comment`: remove HTML comments that match (Word's conditional comments carry VML);
+- `attribute`: blank an attribute whose value matches (alt text that is a file path).
+tests/test_rules.py holds one example of the noise each rule removes.
 """
 
 from __future__ import annotations
@@ -16,38 +21,116 @@ class Rule:
     reason: str
     selector: str | None = None
     text: re.Pattern[str] | None = None
+    upper: bool = False
+    cut: bool = False
+    comment: re.Pattern[str] | None = None
+    attribute: tuple[str, re.Pattern[str]] | None = None
 
 
 def _t(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I)
 
 
+# A date as these sites print it, for lines that are nothing but a date, a label and counters.
+_DATE = (r"(?:\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}|\d{4}-\d{2}-\d{2}"
+         r"|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|[a-z]+\s+\d{1,2},\s+\d{4})")
+_TIME = r"\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?(?:\s*(?:SA|CH|AM|PM))?"
+_WEEKDAY = r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s*nhật|t[2-7]|cn|[a-z]+day)"
+_LABEL = (r"(?:ngày\s*đăng|ngày\s*cập\s*nhật|cập\s*nhật(?:\s*(?:ngày|lúc))?|đăng\s*(?:ngày|lúc)"
+          r"|tin\s*đăng\s*ngày|ngày\s*ban\s*hành|ngày|thời\s*gian|hôm\s*nay|posted\s*on|published"
+          r"|gửi\s*bởi\s*.{1,40}?\s*vào|đăng\s*bởi\s*.{1,40}?\s*(?:vào|lúc|ngày))")
+_COUNT = (r"(?:(?:lượt\s*xem|số\s*lượt\s*xem|lượt\s*đọc|xem|views?|bình\s*luận)\s*:?\s*[\d.,]+"
+          r"|[\d.,]+\s*(?:lượt\s*xem|lượt\s*đọc|views?)|\d+)")
+_N = r"\s*:?\s*[\d.,]+"  # a counter's number, glued to its label or not
+_DATELINE = (rf"[\[(]?\s*(?:{_LABEL}\s*:?\s*)?(?:{_WEEKDAY}\s*[,-]?\s*)?(?:ngày\s*)?"
+             rf"(?:{_TIME}\s*[|,-]?\s*(?:ngày\s*)?)?{_DATE}(?:\s*[-:|,]?\s*(?:lúc\s*)?{_TIME})?\s*[\])]?"
+             rf"(?:\s*[-|/]?\s*{_COUNT})*")
+
 RULES: list[Rule] = [
-    # Page furniture that is never inside an article.
-    Rule("scripts", "code and styling are not content",
-         selector="script, style, noscript, template, link, meta, iframe, object, embed, svg"),
-    Rule("forms", "search boxes, comment and captcha forms", selector="input, select, textarea, button"),
-    Rule("navigation", "menus and breadcrumbs", selector="nav, .breadcrumb, .breadcrumbs, [role=navigation], .menu, #menu"),
-    Rule("skip-link", "accessibility jump links", selector="a[href^='#main'], a[href='#content'], .skip-link, #skip-link"),
-    Rule("share", "share, print, e-mail and back links",
-         selector=".share, .social, .sharedaddy, .print, .print-link, .addthis_toolbox"),
-    Rule("comments", "reader comment blocks and their forms", selector="#comments, .comments, .comment-form"),
-    Rule("related", "related and latest-news lists", selector=".related, .tin-lien-quan, .other-news"),
-    # Short lines of chrome that sit inside the article container on these sites.
-    Rule("skip-text", "skip link printed as text", text=_t(r"skip to main content|bỏ qua để tới nội dung chính")),
-    Rule("reading-toolbar", "night mode, print, PDF, read-aloud and font size controls",
-         text=_t(r"(chế độ ban đêm|in trang|xuất pdf|đọc nội dung|-?a\s*a\s*\+a|\s|kích cỡ chữ:?.*|xem với cở chữ.*|100%|quay lại|bản in)+")),
-    Rule("rating", "star ratings and their empty counts",
-         text=_t(r"đánh giá:?\s*(lượt đánh giá:?\s*,?\s*trung bình:?)?.*|tổng số điểm của bài viết là.*")),
-    Rule("comment-captcha", "comment form labels and captcha messages",
-         text=_t(r"bình luận|ý kiến bạn đọc|góp ý của bạn đọc|mã xác thực không đúng\.?|nhập mã bảo vệ|hình ảnh captcha")),
-    Rule("related-heading", "headings of related-news lists",
-         text=_t(r"tin liên quan|tin mới nhất|các tin khác|những tin mới hơn|những tin cũ hơn|bài viết liên quan")),
+    # Markup that is never content.
+    Rule("code", "scripts, styles and embedded objects are not text",
+         selector="script, style, noscript, template, link, meta, iframe, object, embed, svg, canvas, map"),
+    Rule("comments", "HTML comments, including Word's conditional comments that carry VML",
+         comment=_t(r".*")),
+    Rule("word-debris", "Word-paste tags: <o:p>, VML shapes, smart tags",
+         selector="o\\:p, v\\:shape, v\\:imagedata, v\\:shapetype, w\\:worddocument, xml, st1\\:place"),
+    Rule("file-path-alt", "Word-paste alt text that is a path on the author's disk",
+         attribute=("alt", _t(r"\s*(?:description:\s*)?(?:[a-z]:\\|file:|/users/|\\\\).*"))),
+    Rule("hidden", "elements the page never shows",
+         selector="[hidden], [style*='display:none'], [style*='display: none'], .element-invisible, "
+                  ".element-hidden, .hidden, .sr-only, .visually-hidden, .ms-hide"),
+    Rule("form-controls", "search boxes, comment and captcha forms",
+         selector="input, select, textarea, button"),
+    # Page furniture around the article.
+    Rule("navigation", "menus, breadcrumbs and pagers",
+         selector="nav, [role=navigation], .breadcrumb, .breadcrumbs, #breadcrumb, .menu, #menu, "
+                  ".navbar, .main-menu, #main-menu, .pagination, .pager"),
+    Rule("skip-link", "accessibility jump links", selector="#skip-link, .skip-link, a[href='#main-content']"),
+    Rule("site-header", "site banners, logos and slogans",
+         selector="header:not(:is(article, main) header), #header, .header, #banner, .banner, #site-slogan, "
+                  ".slogan, marquee, #logo, .logo"),
+    Rule("footer", "site footers with addresses and copyright", selector="footer, #footer, .footer"),
+    Rule("sidebar", "side columns of widgets and other news",
+         selector="aside, .sidebar, #sidebar, .region-sidebar-second"),
+    Rule("toolbar", "reading toolbars: print, PDF, night mode, font size",
+         selector=".tienich, .print, .print-link, .print-page, .print_html, .font-size, .textsize, "
+                  ".toolbar, .tools"),
+    Rule("share", "share, like, print and e-mail buttons",
+         selector=".share, .social, .sharedaddy, .addthis_toolbox, .fb-like, .fb-share-button, "
+                  ".zalo-share-button, .socialicon, .links.inline"),
+    Rule("rating", "star ratings and their counts", selector=".rating, .news-rating, .star-rating, .rate"),
+    Rule("comment-box", "reader comments, comment forms and captchas",
+         selector="#comments, .comments, .comment-form, .fb-comments, .captcha, .binhluan"),
+    Rule("related", "related, latest and other-news lists",
+         selector=".related, .tin-lien-quan, .other-news, .news-other, .related-news, .jp-relatedposts"),
+    Rule("counter", "visitor counters and view counts",
+         selector=".counter, .thongke, .statistics, .view-count"),
+    Rule("widget", "search boxes, weather, clocks, cookie banners and adverts",
+         selector=".search, #search, .search-box, .weather, .clock, #cookie-notice, .cookie-banner, "
+                  ".advertisement, .ads"),
+    # Short lines of chrome printed inside the article container.
+    Rule("skip-text", "skip link printed as text",
+         text=_t(r"skip to (?:main )?content|bỏ qua (?:để )?(?:tới |đến )?nội dung chính")),
+    Rule("slogan", "banner slogans that change with the political term",
+         text=_t(r"(?:quyết tâm thực hiện thắng lợi nghị quyết|mừng đảng|mừng đất nước|chào mừng đại hội"
+                 r"|khoa học, công nghệ và đổi mới sáng tạo\s*-\s*khơi dậy).{0,160}")),
+    Rule("site-name", "the site's name printed in capitals as a header", upper=True,
+         text=re.compile(r"(?:SỞ|CỔNG THÔNG TIN|UBND|ỦY BAN NHÂN DÂN|TRANG THÔNG TIN)[^a-zđ.]{0,120}")),
+    Rule("welcome", "greeting banners", text=_t(r"chào mừng (?:bạn|quý vị) đến với .{0,120}")),
+    Rule("reading-toolbar", "night mode, print, PDF, read-aloud and font size controls printed as text",
+         text=_t(r"(?:chế độ ban đêm|in trang|xuất pdf|đọc nội dung|-?a\s*a\s*\+a|-?a\s*\+?a|"
+                 r"kích cỡ chữ\s*:?(?:\s*a[+-]?\s*\|?)*|xem với c[ỡở] chữ\s*:?(?:\s*a[+-]?)*|cỡ chữ|100\s*%"
+                 r"|quay lại|trở về|về đầu trang|lên đầu trang|bản in|in bài(?: viết)?|gửi email|e-?mail"
+                 r"|chia sẻ|share|tweet|lưu bài(?: viết)?|[|\s])+")),
+    Rule("dateline", "date lines with their labels and counters, kept as the date, never as text",
+         text=_t(_DATELINE)),
+    Rule("view-count", "view counters",
+         text=_t(r"(?:số\s*)?lượt\s*(?:xem|đọc)" + _N + r"|[\d.,]+\s*lượt\s*(?:xem|đọc)")),
+    Rule("rating-text", "star ratings and their empty counts",
+         text=_t(r"đánh giá\s*:?\s*(?:lượt đánh giá\s*:?\s*,?\s*trung bình\s*:?)?[\s\d.,/]*"
+                 r"|tổng số điểm của bài viết là.*|bình chọn.{0,40}")),
+    Rule("comment-heading", "comment sections: their heading and everything below it", cut=True,
+         text=_t(r"bình luận(?: bài viết)?|ý kiến bạn đọc|góp ý của bạn đọc|gửi (?:ý kiến|bình luận)"
+                 r"|ý kiến của bạn|viết bình luận")),
+    Rule("captcha", "captcha messages",
+         text=_t(r"mã xác thực không đúng\.?|nhập mã (?:bảo vệ|xác nhận|xác thực)\s*:?|hình ảnh captcha"
+                 r"|captcha")),
+    Rule("related-heading", "related-news lists: their heading and everything below it", cut=True,
+         text=_t(r"(?:các |những )?(?:tin|bài viết|bài) (?:liên quan|mới nhất|mới|khác|cùng chuyên mục"
+                 r"|cùng loại|đã đưa|đọc nhiều|xem nhiều|nổi bật|tiêu điểm)\s*:?"
+                 r"|những tin (?:mới hơn|cũ hơn)\s*:?|xem thêm|chuyên mục|danh mục")),
     Rule("visitor-counter", "visitor counters and online counts",
-         text=_t(r"(thống kê truy cập|thống kê:?\s*[\d.,]+|online:?\s*\d+|\d+\s*người đang online"
-                 r"|đang truy cập\s*[\d.,]+|hôm nay\s*[\d.,]+|tổng lượt truy cập\s*[\d.,]+|\s)+")),
-    Rule("view-count", "view counters", text=_t(r"(lượt xem:?\s*[\d.,]+|[\d.,]+\s*lượt xem)")),
-    Rule("word-path-alt", "Word-paste alt text that is a file path",
-         text=_t(r"description:\s*[a-z]:\\.*")),
-    Rule("table-residue", "pipes and dashes left from layout tables", text=_t(r"[|\-–—_.\s]*")),
+         text=_t(r"(?:thống kê truy cập|thống kê" + _N + r"|(?:đang )?online" + _N
+                 + r"|[\d.,]+\s*người đang online|đang (?:truy cập|online)" + _N + r"|hôm (?:nay|qua)" + _N
+                 + r"|(?:tuần|tháng|năm) (?:này|trước|hiện tại)" + _N
+                 + r"|(?:tổng (?:số )?)?lượt truy cập" + _N + r"|truy cập" + _N + r"|[\s|])+")),
+    Rule("search-text", "search box labels and weather widget leftovers",
+         text=_t(r"nhập từ khóa.{0,20}|tìm kiếm\.*|°\s*c?|\d+\s*°\s*c?")),
+    Rule("breadcrumb-text", "breadcrumbs printed as text", text=_t(r"trang chủ\s*[»>/|›].{0,160}")),
+    Rule("cookie-text", "cookie banners", text=_t(r".{0,80}(?:sử dụng cookie|uses cookies).{0,160}")),
+    Rule("word-path-text", "Word-paste alt text printed as text", text=_t(r"description:\s*[a-z]:\\.*")),
+    Rule("table-residue", "pipes, dashes and dots left from layout tables", text=_t(r"[|\-–—_.·•*\s]*")),
 ]
+
+# Lines longer than this are prose even when they contain a chrome word.
+MAX_CHROME_LINE = 200

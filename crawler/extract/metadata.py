@@ -1,0 +1,193 @@
+"""Structured metadata (JSON-LD, OpenGraph, Dublin Core, RDFa, microdata) and the title.
+
+Metadata is the most trustworthy source of a date, but a title in metadata often carries
+the site's name; the visible heading that matches it is the title a reader sees.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from bs4 import BeautifulSoup, Tag
+
+from crawler.extract.clean import chrome_rule, in_chrome
+from crawler.extract.text import clean_text, same_text
+
+ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "Report", "WebPage", "ReportageNewsArticle"}
+DATE_META = ["article:published_time", "og:published_time", "datePublished", "pubdate", "publishdate",
+             "publish-date", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created",
+             "dc.date.created", "date"]
+TITLE_META = ["og:title", "twitter:title", "dc.title", "dcterms.title"]
+DESCRIPTION_META = ["og:description", "description", "twitter:description", "dc.description"]
+AUTHOR_META = ["author", "article:author", "dc.creator", "dcterms.creator"]
+NOT_AUTHORS = re.compile(r"^(admin\w*|administrator|quản trị(?: viên| hệ thống)?|quantri\w*|webmaster|root"
+                         r"|editor|bientap\w*|biên tập viên|btv|user\d*|ban biên tập)$", re.I)
+SITE_WORDS = re.compile(r"\b(sở|cổng|trang|website|portal|gov|ubnd|khcn|kh&cn)\b", re.I)
+
+
+@dataclass
+class Metadata:
+    """What the page says about itself in tags meant for machines."""
+
+    titles: list[tuple[str, str]] = field(default_factory=list)  # (text, where)
+    dates: list[tuple[str, str]] = field(default_factory=list)
+    authors: list[tuple[str, str]] = field(default_factory=list)
+    description: str = ""
+    site_name: str = ""
+    page_title: str = ""
+    categories: list[str] = field(default_factory=list)
+
+
+def is_author(name: str) -> bool:
+    """A person or unit, not a CMS account such as "admin"."""
+    name = clean_text(name)
+    return bool(name) and not NOT_AUTHORS.match(name) and len(name) <= 120
+
+
+def _json_ld(soup: BeautifulSoup, meta: Metadata) -> None:
+    for script in soup.find_all("script", type=re.compile("ld\\+json", re.I)):
+        try:
+            data = json.loads(script.string or "")
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            data = data.get("@graph", [data])
+        items = data if isinstance(data, list) else []
+        for item in items:
+            kinds = item.get("@type") if isinstance(item, dict) else None
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if not kinds & ARTICLE_TYPES:
+                continue
+            if isinstance(item.get("datePublished"), str):
+                meta.dates.append((item["datePublished"], "json-ld"))
+            if isinstance(item.get("headline"), str):
+                meta.titles.append((item["headline"], "json-ld"))
+            authors = item.get("author")
+            for author in authors if isinstance(authors, list) else [authors]:
+                name = author.get("name") if isinstance(author, dict) else author
+                if isinstance(name, str):
+                    meta.authors.append((name, "json-ld"))
+
+
+def _meta_tags(soup: BeautifulSoup) -> dict[str, list[str]]:
+    """Every <meta> content by its lower-cased name, property or itemprop, in page order."""
+    found: dict[str, list[str]] = {}
+    for tag in soup.find_all("meta"):
+        content = clean_text(str(tag.get("content") or ""))
+        for key in ("property", "name", "itemprop"):
+            if tag.get(key) and content:
+                found.setdefault(str(tag[key]).lower(), []).append(content)
+    return found
+
+
+def _pick(tags: dict[str, list[str]], names: list[str]) -> list[str]:
+    return [value for name in names for value in tags.get(name.lower(), [])]
+
+
+def _marked(soup: BeautifulSoup, meta: Metadata) -> None:
+    """RDFa (Drupal's `property="dc:date"`) and microdata (`itemprop="datePublished"`) in the page."""
+    for tag in soup.find_all(attrs={"property": True}):
+        names = str(tag["property"]).split()
+        if tag.name == "meta" or not tag.get("content"):
+            continue
+        if any(name in ("dc:date", "dc:created", "dc:issued") for name in names):
+            meta.dates.append((str(tag["content"]), "rdfa"))
+        if "dc:title" in names:
+            meta.titles.append((clean_text(str(tag["content"])), "rdfa"))
+    for tag in soup.find_all(attrs={"itemprop": True}):
+        if tag.name == "meta":
+            continue
+        if tag["itemprop"] in ("datePublished", "dateCreated"):
+            value = tag.get("content") or tag.get("datetime") or tag.get_text(" ")
+            meta.dates.append((str(value), "microdata"))
+        elif tag["itemprop"] == "author":
+            name = tag.find(attrs={"itemprop": "name"})
+            meta.authors.append((clean_text((name or tag).get_text(" ")), "microdata"))
+
+
+def read_metadata(soup: BeautifulSoup) -> Metadata:
+    """Collect titles, dates, authors and the description the page declares about itself."""
+    meta = Metadata()
+    _json_ld(soup, meta)
+    tags = _meta_tags(soup)
+    meta.titles += [(value, "meta") for value in _pick(tags, TITLE_META)]
+    meta.dates += [(value, "meta") for value in _pick(tags, DATE_META)]
+    _marked(soup, meta)
+    descriptions = _pick(tags, DESCRIPTION_META)
+    meta.description = descriptions[0] if descriptions else ""
+    names = _pick(tags, ["og:site_name", "application-name"])
+    meta.site_name = names[0] if names else ""
+    if soup.title and soup.title.string:
+        meta.page_title = clean_text(soup.title.string)
+    meta.categories = _pick(tags, ["article:section"])
+    site = f"{meta.page_title} {meta.site_name}".casefold()
+    meta.authors += [(value, "meta") for value in _pick(tags, AUTHOR_META) if value.casefold() not in site]
+    return meta
+
+
+def strip_site_name(title: str, site_name: str = "") -> str:
+    """`Article title | Sở KH&CN tỉnh X` → `Article title`."""
+    title = clean_text(title)
+    if site_name and title.endswith(site_name) and len(title) > len(site_name) + 5:
+        return title[: -len(site_name)].rstrip(" |–—:-»")
+    if " | " in title:
+        return max(title.split(" | "), key=len).strip()
+    head, _, tail = title.rpartition(" - ")
+    if head and SITE_WORDS.search(tail) and not SITE_WORDS.search(head):
+        return head.strip()
+    head, _, tail = title.partition(" - ")
+    if tail and SITE_WORDS.search(head) and not SITE_WORDS.search(tail):
+        return tail.strip()
+    return title
+
+
+TITLE_MARKS = re.compile(r"title|tieude|tieu-de|headline", re.I)
+
+
+def find_title(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str, meta: Metadata,
+               keep: frozenset[int] = frozenset()) -> tuple[str, str, Tag | None]:
+    """The article's heading as printed: site selectors, else the heading matching the metadata."""
+    for selector in selectors:
+        for tag in soup.select(selector):
+            text = clean_text(tag.get_text(" "))
+            if text:
+                return text, origin, tag
+    declared = [clean_text(text) for text, _ in meta.titles if clean_text(text)]
+    if meta.page_title:
+        declared.append(strip_site_name(meta.page_title, meta.site_name))
+        declared.append(meta.page_title)
+    headings = []
+    for tag in soup.find_all(True):
+        marks = " ".join([str(tag.get("id") or ""), *(tag.get("class") or [])])
+        if tag.name not in ("h1", "h2", "h3") and not (marks and TITLE_MARKS.search(marks)):
+            continue
+        if tag.name in ("title", "meta", "a", "html", "body") or tag.find(["p", "div", "table", "ul"]):
+            continue
+        if in_chrome(tag, keep):
+            continue
+        text = clean_text(tag.get_text(" "))
+        if 10 <= len(text) <= 400:
+            headings.append((text, tag))
+    for wanted in declared:
+        for text, tag in headings:
+            if same_text(text, wanted):
+                return text, "generic:heading", tag
+    for wanted in declared:
+        for text, tag in headings:
+            folded, declared_title = text.casefold(), wanted.casefold()
+            if len(text) >= 20 and (declared_title.startswith(folded) or declared_title.endswith(folded)):
+                return text, "generic:heading", tag
+    for text, tag in headings:
+        if tag.name == "h1" and len(text) >= 20:
+            return text, "generic:h1", tag
+    for text, where in meta.titles:
+        if clean_text(text):
+            return strip_site_name(clean_text(text), meta.site_name), "generic:" + where, None
+    for text, tag in headings:
+        if len(text) >= 20 and len(text.split()) >= 4 and chrome_rule(text) is None:
+            return text, "generic:title-element", tag
+    if meta.page_title:
+        return strip_site_name(meta.page_title, meta.site_name), "generic:title-tag", None
+    return "", "none", None

@@ -1,0 +1,111 @@
+"""Choose the publication date, in order of trust, and say where it came from.
+
+Order: the source's date selector, structured metadata (JSON-LD, meta, RDFa), <time>, a
+date line by the title, the listing page's date for the link, and last a date in the body.
+Read on the whole page before chrome is removed (date lines are chrome once read). A header
+clock (before the title) and dates inside the title are never read. When the most trusted
+source gives only a day, a less trusted one that agrees on the day lends its time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bs4 import BeautifulSoup, Tag
+
+from crawler.extract.dates import FoundDate, first_date
+from crawler.extract.metadata import Metadata
+from crawler.extract.nearby import short_lines
+from crawler.extract.text import clean_text
+
+
+def _attribute_date(tag: Tag, timezone: str) -> FoundDate | None:
+    for node in [tag, *tag.find_all(True)]:
+        for name in ("datetime", "content"):
+            if node.get(name):
+                found = first_date(str(node[name]), timezone)
+                if found:
+                    return found
+    return None
+
+
+def _from_selectors(soup: BeautifulSoup, selectors: tuple[str, ...], timezone: str) -> FoundDate | None:
+    for selector in selectors:
+        for tag in soup.select(selector):
+            found = _attribute_date(tag, timezone) or first_date(clean_text(tag.get_text(" ")), timezone)
+            if found:
+                return found
+    return None
+
+
+def _from_metadata(meta: Metadata, timezone: str) -> FoundDate | None:
+    for text, _ in meta.dates:
+        found = first_date(text, timezone)
+        if found:
+            return found
+    return None
+
+
+def _from_time(soup: BeautifulSoup, title_tag: Tag | None, timezone: str) -> FoundDate | None:
+    tags = title_tag.find_all_next("time") if title_tag is not None else soup.find_all("time")
+    for tag in tags:
+        found = first_date(str(tag.get("datetime") or "") or clean_text(tag.get_text(" ")), timezone)
+        if found:
+            return found
+    return None
+
+
+def _from_dateline(title_tag: Tag | None, title: str, container: Tag | None,
+                   timezone: str) -> FoundDate | None:
+    """The first date printed between the title and the first paragraph of prose."""
+    start = title_tag if title_tag is not None else container
+    if start is None:
+        return None
+    lines = short_lines(start, inside=title_tag is None, skip=title)
+    for end in range(1, len(lines) + 1):
+        found = first_date(" ".join(lines[max(0, end - 3):end]), timezone)
+        if found:
+            return found
+    return None
+
+
+def _listed(listing_date: datetime | None) -> FoundDate | None:
+    if listing_date is None:
+        return None
+    return FoundDate(listing_date, has_time=(listing_date.hour, listing_date.minute) != (0, 0))
+
+
+def date_in_body(container: Tag, title: str, timezone: str) -> datetime | None:
+    """The last resort: the first plausible date in the article's text (never in its title)."""
+    found = first_date(clean_text(container.get_text(" ")).replace(title, " "), timezone)
+    return found.value.astimezone(ZoneInfo(timezone)) if found else None
+
+
+def find_published(soup: BeautifulSoup, *, selectors: tuple[str, ...], origin: str, meta: Metadata,
+                   title_tag: Tag | None, title: str, container: Tag | None, timezone: str,
+                   listing_date: datetime | None) -> tuple[datetime | None, str | None]:
+    """The publication date and its source ("selector", "family:x", "metadata", "time", ...)."""
+    candidates = [
+        (origin, lambda: _from_selectors(soup, selectors, timezone)),
+        ("metadata", lambda: _from_metadata(meta, timezone)),
+        ("time", lambda: _from_time(soup, title_tag, timezone)),
+        ("dateline", lambda: _from_dateline(title_tag, title, container, timezone)),
+        ("listing", lambda: _listed(listing_date)),
+    ]
+    chosen: tuple[FoundDate, str] | None = None
+    for source, find in candidates:
+        found = find()
+        if found is None:
+            continue
+        if chosen is None:
+            chosen = (found, source)
+            if found.has_time:
+                break
+        elif found.has_time:
+            local = found.value.astimezone(chosen[0].value.tzinfo)
+            if local.date() == chosen[0].value.date():
+                return local.astimezone(ZoneInfo(timezone)), chosen[1]
+    if chosen is None:
+        return None, None
+    return chosen[0].value.astimezone(ZoneInfo(timezone)), chosen[1]
