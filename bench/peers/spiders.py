@@ -1,7 +1,8 @@
 """Peer spiders: the pages our crawler fetches, fetched by a plain Scrapy spider.
 
 `FetchSpider` follows the same listing pages and article links (the CSS selectors and article
-URL patterns of crawler/families.toml, through parsel) and does nothing with an article; `TrafilaturaSpider`
+URL patterns of crawler/families.toml, through parsel; on a source with neither, our generic
+link finder) and does nothing with an article; `TrafilaturaSpider`
 is the same spider handing each article page to trafilatura's `bare_extraction` with metadata,
 which is what a user would write instead of deptfeeds.
 """
@@ -14,10 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from bs4 import BeautifulSoup
 from scrapy.http import Response
 
 from crawler.config import Config, Source
 from crawler.families import profile_for
+from crawler.listing import article_links, next_page
 from crawler.settings import USER_AGENT
 from deptfeeds.cli import LOCAL_CRAWL
 
@@ -54,6 +57,14 @@ def _matching(response: Response, patterns: list[re.Pattern[str]]) -> list[str]:
     return found
 
 
+def _generic(response: Response, source: Source) -> tuple[list[str], list[str]]:
+    """A site with no selectors at all: its user would have written some; borrow our finder."""
+    soup = BeautifulSoup(response.text, "lxml")
+    links = [link.url for link in article_links(soup, response.url, source.hosts)]
+    following = next_page(soup, response.url, source.hosts)
+    return links, [following] if following else []
+
+
 class FetchSpider(scrapy.Spider):
     """Listing pages, their next pages and their article links; nothing else."""
 
@@ -75,9 +86,11 @@ class FetchSpider(scrapy.Spider):
     def parse_listing(self, response: Response, source: Source, page: int) -> Iterator[Any]:
         profile = self.profiles[source.id]
         links = _first(response, profile.links) or _matching(response, self.patterns[source.id])
+        following = _first(response, (*profile.next_page, "a[rel~=next]"))
+        if not profile.links and not profile.article_urls:
+            links, following = _generic(response, source)
         for href in links:
             yield response.follow(href, callback=self.parse_article)
-        following = _first(response, (*profile.next_page, "a[rel~=next]"))
         if following and page < source.max_pages:
             yield response.follow(following[0], callback=self.parse_listing,
                                   cb_kwargs={"source": source, "page": page + 1})
