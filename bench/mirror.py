@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import tomli_w
 
+import crawler
 from bench.templates import SAMPLES, ArticleTemplate, Sample, encode_page, fill, load_samples, path_of
 from deptfeeds.mirror import route_key
 
@@ -113,14 +114,18 @@ def article_title(site: GeneratedSite, index: int, seed: int) -> str:
 
 
 def render_article(site: GeneratedSite, index: int, seed: int, revision: int = 0) -> bytes:
-    """The page of article `index`; a revision > 0 rewrites its first paragraph only."""
+    """The page of article `index`; a revision > 0 rewrites its last paragraph only.
+
+    The last, because a sample may print its lead twice and the extractor keeps one copy.
+    """
     template = _template_for(site, index)
     url = site.articles[index]
     rng = random.Random(f"{seed}/{site.host}/{index}/body")
     values = {f"P{k}": words_text(rng, site.sample.words, n) for k, n in enumerate(template.lengths)}
     if revision:
         edit = random.Random(f"{seed}/{site.host}/{index}/revision{revision}")
-        values["P0"] = words_text(edit, site.sample.words, template.lengths[0])
+        last = len(template.lengths) - 1
+        values[f"P{last}"] = words_text(edit, site.sample.words, template.lengths[last])
     values = {k: html.escape(v) for k, v in values.items()}
     values |= {"T": html.escape(article_title(site, index, seed)), "UA": html.escape(url),
                "UP": html.escape(path_of(url))}
@@ -224,8 +229,12 @@ def fingerprint() -> str:
     digest = hashlib.sha1()
     for path in (Path(__file__), Path(__file__).with_name("templates.py")):
         digest.update(path.read_bytes())
-    for sample in sorted((SAMPLES / "sites").rglob("*.json")):
-        digest.update(str(sample.relative_to(SAMPLES)).encode())
+    for sample in sorted((SAMPLES / "sites").rglob("*")):
+        if sample.suffix in (".json", ".html", ".toml", ".txt"):
+            digest.update(str(sample.relative_to(SAMPLES)).encode() + sample.read_bytes())
+    for config in (SAMPLES / "deptfeeds.toml", Path(crawler.__file__).with_name("families.toml")):
+        if config.exists():
+            digest.update(config.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -249,7 +258,7 @@ def classify(manifest: dict[str, Any]) -> dict[str, str]:
 
 
 def change_articles(out: Path, fraction: float, revision: int = 1) -> list[str]:
-    """Rewrite the first paragraph of `fraction` of all articles; return their URLs.
+    """Rewrite the last paragraph of `fraction` of all articles; return their URLs.
 
     Revision 0 is the page as generated, so calling again with revision=0 undoes a change.
     """

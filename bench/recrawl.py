@@ -1,7 +1,7 @@
 """Recrawl: what a second crawl of the mirror costs, with nothing changed and with 1 % changed.
 
 A first crawl fills the store (or --reuse-store keeps the one crawl_throughput left); then the
-same crawl runs again on the unchanged mirror, then again after the first paragraph of 1 % of
+same crawl runs again on the unchanged mirror, then again after the last paragraph of 1 % of
 the articles was rewritten, and once more with a recheck window wide enough that every known
 article is asked for again (conditionally: 304 when unchanged), which is what it costs to
 notice edits to old articles. The mirror counts every request by kind (listing, article,
