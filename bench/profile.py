@@ -50,7 +50,7 @@ def run_workload(name: str) -> None:
         folder = cached_store(FULL_ARTICLES)
         config = load_config(folder / "deptfeeds.toml")
         store = Store(config.store_url)
-        build_feeds(store, config, OUT / "feeds" / "profile-public")
+        build_feeds(store, config)  # into the kept store's folder, never the work copy
         store.close()
 
 
