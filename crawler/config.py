@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import soupsieve
+from cssselect import HTMLTranslator
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -49,10 +50,13 @@ def _http_url(value: str) -> str:
 
 
 def _css(value: str) -> str:
+    """A selector both engines run: soupsieve (listing pages) and cssselect (article pages, on lxml)."""
     try:
         soupsieve.compile(value)
-    except Exception as exc:  # soupsieve raises several exception types
-        raise ValueError(f"not a valid CSS selector: {value!r} ({exc})") from None
+        HTMLTranslator().css_to_xpath(value)
+    except Exception as exc:  # soupsieve and cssselect raise several exception types
+        reason = str(exc).splitlines()[0]  # soupsieve draws the position over several lines
+        raise ValueError(f"not a valid CSS selector: {value!r} ({reason})") from None
     return value
 
 
@@ -61,6 +65,17 @@ def _timezone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown timezone: {value!r}") from None
+    return value
+
+
+def _database_url(value: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(value).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ValueError(f"not a database URL SQLAlchemy can open: {value!r} ({exc})") from None
     return value
 
 
@@ -98,7 +113,8 @@ Duration = Annotated[str, AfterValidator(_duration)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # No NaN or infinity: `timeout = inf` would otherwise pass every bound and hang a crawl.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class Selectors(Strict):
@@ -187,7 +203,7 @@ class Topic(Strict):
 
 
 class StoreConfig(Strict):
-    url: NonEmpty = "sqlite:///data/deptfeeds.db"
+    url: Annotated[NonEmpty, AfterValidator(_database_url)] = "sqlite:///data/deptfeeds.db"
 
 
 class FeedsConfig(Strict):
@@ -276,9 +292,12 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """Read and validate a config file, raising ConfigError with every problem found."""
     path = config_path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: editors on Windows save TOML with a byte-order mark.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(path, ["file not found"]) from None
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(path, [f"not UTF-8 text: {exc}"]) from None
     except tomllib.TOMLDecodeError as exc:

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from crawler.extract.clean import chrome_rule, in_chrome
+from crawler.extract.clean import NOT_CHROME, chrome_element, chrome_rule
 from crawler.extract.dates import parse_date
 from crawler.extract.text import clean_text
 
@@ -66,6 +66,16 @@ def _item(anchor: Tag, urls: set[str], base_url: str) -> Tag:
             break
         item = parent
     return item
+
+
+def _in_chrome(anchor: Tag) -> bool:
+    """In the page's header, footer, navigation or a sidebar (clean.in_chrome, on BeautifulSoup)."""
+    for parent in [anchor, *anchor.parents]:
+        if parent.name in NOT_CHROME:
+            return False
+        if chrome_element(parent.name, " ".join([str(parent.get("id") or ""), *(parent.get("class") or [])])):
+            return True
+    return False
 
 
 def _loose_lines(item: Tag) -> list[str]:
@@ -128,7 +138,7 @@ def _generic_anchors(soup: BeautifulSoup, base_url: str, hosts: set[str], patter
         path = target.path + ("?" + target.query if target.query else "")
         if compiled and not any(p.search(path) for p in compiled):
             continue
-        if len(_text(anchor)) < MIN_TITLE or in_chrome(anchor):
+        if len(_text(anchor)) < MIN_TITLE or _in_chrome(anchor):
             continue
         groups[_signature(anchor)].append(anchor)
     if not groups:

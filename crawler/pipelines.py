@@ -63,10 +63,11 @@ class StorePipeline:
         articles = {name: stats.get_value(f"deptfeeds/articles_{name}", 0)
                     for name in ("fetched", "not_modified", "skipped")}
         failures = list(getattr(spider, "failures", []))
-        stored = sum(self.counts.values())
+        # A run that read no listing page (dead site, changed layout) failed, whatever else
+        # answered (robots.txt, retries); one that lost only some pages is partial.
         if not failures:
             status = "ok"
-        elif stored or pages > len(failures):
+        elif stats.get_value("deptfeeds/listing_pages_read", 0):
             status = "partial"
         else:
             status = "failed"

@@ -20,11 +20,29 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# Give up on slow or huge responses instead of hanging.
+# Give up on slow, huge or cut-off responses instead of hanging or storing half a page.
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 5_000_000
 DOWNLOAD_WARNSIZE = 2_000_000
+DOWNLOAD_FAIL_ON_DATALOSS = True
+
+# Retry transient failures, spaced out: Retry-After when the server gives one (a longer wait
+# than RETRY_AFTER_MAX is not waited for), otherwise 2 s, 4 s, ... up to RETRY_BACKOFF_MAX.
 RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0
+RETRY_AFTER_MAX = 120.0
+
+# Follow a few redirects, never in circles; crawler/failures.py names every kind of fault.
+REDIRECT_MAX_TIMES = 5
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.ResponseGuardMiddleware": 540,
+    "crawler.middlewares.RedirectGuardMiddleware": 650,
+}
+SPIDER_MIDDLEWARES = {"crawler.middlewares.ListingLoopMiddleware": 800}
 
 # Conditional requests: pages are kept with their ETag and Last-Modified (RFC 2616 policy), and
 # every request asks the server first (max-age=0), so an unchanged page costs a 304 and a

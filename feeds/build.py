@@ -21,7 +21,7 @@ from feeds.opml import render_opml
 from feeds.sanitize import plain_text
 from feeds.stories import Scope, select_many
 from feeds.topics import TopicMatcher
-from feeds.write import write_if_changed
+from feeds.write import remove_stale_temporaries, write_if_changed
 from feeds.xmlfeeds import render_xml
 
 TOPICS_DIR = "topics"
@@ -79,6 +79,8 @@ def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -
     """Write the feeds (only those `sources` affect, if given); return each file and whether it changed."""
     source_specs, combined_spec, topic_specs = feed_specs(config)
     base_url, out_dir = config.feeds.base_url, config.feeds_dir
+    if out_dir.is_dir():
+        remove_stale_temporaries(out_dir)
     names = {s.id: plain_text(s.name) for s in config.sources}
     origins = {s.path: (urljoin(base_url, s.path + ".rss"), urljoin(base_url, s.path + ".atom"))
                for s in source_specs}

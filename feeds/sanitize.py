@@ -49,8 +49,15 @@ def xml_safe(text: str) -> str:
 
 def plain_text(text: str) -> str:
     """Text for titles, names and summaries: no markup of any kind, one line, XML-safe."""
-    stripped = nh3.clean(xml_safe(text), tags=set(), clean_content_tags={"script", "style"})
-    return SPACES.sub(" ", html.unescape(stripped)).strip()
+    text = xml_safe(text)
+    # Unescaping can reveal markup that was text before ("<textarea><script>…" or "&lt;script&gt;"),
+    # so clean again until nothing changes.
+    for _ in range(10):
+        stripped = html.unescape(nh3.clean(text, tags=set(), clean_content_tags={"script", "style"}))
+        if stripped == text:
+            break
+        text = stripped
+    return SPACES.sub(" ", text).strip()
 
 
 def clean_html(fragment: str, base_url: str) -> str:

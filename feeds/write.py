@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
+
+TEMP_PATTERN = ".*.tmp"
+STALE_TEMP_SECONDS = 3600
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -27,3 +31,17 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+def remove_stale_temporaries(folder: Path, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Delete temporary files a killed build left behind (a live build's are younger)."""
+    removed = []
+    now = time.time()
+    for path in folder.rglob(TEMP_PATTERN):
+        try:
+            if now - path.stat().st_mtime > older_than:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:
+            continue
+    return removed

@@ -176,7 +176,7 @@ def crawl_and_record(runtime: Runtime, source_id: str) -> list[CrawlRun]:
     elif crawl.stop_reason:
         # A crawl that overran its time limit failed; one stopped by a shutdown was merely cut short.
         for run in runs:
-            status = "failed" if crawl.timed_out else "partial" if run.status == "ok" else run.status
+            status = "failed" if crawl.timed_out else "partial"
             store.mark_run(run.id, status, {**error, "error": f"stopped: {crawl.stop_reason}"})
     runs = store.runs(source_id, after_id=before)
     report(runtime, source_id, runs, flagged)

@@ -24,7 +24,6 @@ JOBS_TABLE = "apscheduler_jobs"
 # What the spider records when a page no longer looks like a listing or an article.
 LAYOUT_ERRORS = ("listing page has no article links", "no article:")
 SHUTTING_DOWN = "the scheduler is shutting down"
-STOPPED_AT_SHUTDOWN = f"stopped: {SHUTTING_DOWN}"  # cut short, which says nothing about the source
 
 
 @dataclass
@@ -63,12 +62,7 @@ def yielded_nothing(run: CrawlRun) -> bool:
 
 
 def run_failed(run: CrawlRun) -> bool:
-    """Failed, or got nothing but errors (a dead listing page, even if robots.txt answered)."""
-    if run.status == "failed":
-        return True
-    cut_short = any(e.get("error", "").startswith(STOPPED_AT_SHUTDOWN) for e in run.errors)
-    return (run.status != "running" and _stored(run) == 0 and bool(run.errors)
-            and not yielded_nothing(run) and not cut_short)
+    return run.status == "failed"
 
 
 def flags_for(config: Config, source: Source, runs: list[CrawlRun], failures: int,

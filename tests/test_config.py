@@ -31,6 +31,8 @@ BAD_CONFIGS = {
                            "source 'langson' key 'listing': Input should be a valid list"),
     "bad selector": (GOOD_SOURCE + '[sources.selectors]\nbody = "div[[["\n',
                      "source 'langson' key 'selectors.body': not a valid CSS selector"),
+    "selector lxml cannot run": (GOOD_SOURCE + '[sources.selectors]\nbody = "div:-soup-contains(\'Tin\')"\n',
+                                 "source 'langson' key 'selectors.body': not a valid CSS selector"),
     "unknown family": (GOOD_SOURCE + 'family = "joomla9"\n',
                        "source 'langson' key 'family': unknown family 'joomla9'"),
     "bad timezone": (GOOD_SOURCE + 'timezone = "Asia/Hanoi_City"\n',

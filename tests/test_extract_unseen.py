@@ -2,8 +2,10 @@
 
 Written after the samples to check the generic path on other shapes FIELD_NOTES describes:
 an ASP.NET table portal with its title in a styled span (Cần Thơ), a Bootstrap theme with
-lazy images and share buttons (Bến Tre), and an old layout of `<font>` text broken by `<br>`
-(Lâm Đồng). Each page sits in tests/extract_pages/ beside the JSON an editor would write.
+lazy images and share buttons (Bến Tre), an old layout of `<font>` text broken by `<br>`
+(Lâm Đồng), and an old page with a Flash clip in an unclosed `<embed>` mid-article (Sóc Trăng:
+libxml2 nests what follows an `<embed>` inside it, which took the rest of the article with it).
+Each page sits in tests/extract_pages/ beside the JSON an editor would write.
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ page) and Lân Cận (its own article and a republished copy of Thử Nghiệm's
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -173,3 +175,15 @@ def test_the_index_page_lists_sources_feeds_and_latest_entries(feed_sites: Path)
     assert row.xpath(".//td[@class='feeds']/a/@href") == ["thunghiem.rss", "thunghiem.atom", "thunghiem.json"]
     latest = [a.text_content() for a in page.xpath("//section[@id='latest']//a[@class='entry-title']")]
     assert latest == EXPECTED["all"]
+
+
+def test_a_build_removes_temporary_files_a_killed_build_left(tmp_path: Path) -> None:
+    from feeds.write import remove_stale_temporaries
+
+    old, fresh = tmp_path / ".all.atom.x1.tmp", tmp_path / "topics" / ".t.rss.x2.tmp"
+    fresh.parent.mkdir()
+    for path in (old, fresh):
+        path.write_bytes(b"<feed")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert remove_stale_temporaries(tmp_path) == [old]
+    assert not old.exists() and fresh.exists()  # a running build's file is left alone

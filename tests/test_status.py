@@ -57,7 +57,7 @@ def test_a_healthy_source_then_one_whose_pages_stop_yielding_articles(tmp_path: 
 
     # The site is redesigned: where the news list was, there is now a page without article links.
     write_config(tmp_path, "http://sokhcn.vidu.gov.vn/gioi-thieu", "stale_days = 100000")
-    assert run_cli("run", "--config", str(config), proxy=fixture_mirror).returncode == 0
+    assert run_cli("run", "--config", str(config), proxy=fixture_mirror).returncode == 1  # a failed run
 
     table = status(config)
     assert ("  vidu: layout changed? the last run found no articles on its pages "
@@ -68,8 +68,8 @@ def test_a_healthy_source_then_one_whose_pages_stop_yielding_articles(tmp_path: 
     assert report["scheduler"] == {"running": False}
     [vidu] = report["sources"]
     assert [f["kind"] for f in vidu["flags"]] == ["layout"]
-    assert vidu["last_run"]["status"] == "partial" and vidu["last_run"]["pages"] == 2
-    assert vidu["articles"] == 2 and vidu["consecutive_failures"] == 0
+    assert vidu["last_run"]["status"] == "failed" and vidu["last_run"]["pages"] == 2
+    assert vidu["articles"] == 2 and vidu["consecutive_failures"] == 1
     newest = datetime.fromisoformat(vidu["newest_article"]).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
     assert newest.date() == date(2024, 11, 12)
     feed = feedparser.parse((tmp_path / "public" / "vidu.rss").read_bytes())
@@ -86,11 +86,11 @@ def test_a_source_that_keeps_failing_is_flagged_with_its_last_error(tmp_path: Pa
     table = status(config)
     assert "  vidu: failing: the last 2 runs failed; its feed keeps the last good entries" in table
     assert ("  vidu: last error (run 2): http://sokhcn.vidu.gov.vn/tin-tuc-cu/: "
-            "HttpError: Ignoring non-200 response") in table
+            "http-404: Not Found (1 try)") in table
     [vidu] = json.loads(status(config, "--json"))["sources"]
     assert vidu["consecutive_failures"] == 2
     assert [f["kind"] for f in vidu["flags"]] == ["failing"]
-    assert vidu["last_error"]["error"] == "HttpError: Ignoring non-200 response"
+    assert vidu["last_error"]["error"] == "http-404: Not Found (1 try)"
 
 
 def test_a_source_that_published_nothing_for_stale_days_is_flagged(tmp_path: Path,

@@ -10,19 +10,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup
 from w3lib.url import canonicalize_url
 
-from crawler.extract.blocks import Block, block_text, to_blocks
+from crawler.extract.blocks import OUTPUT, Block, block_text, to_blocks
 from crawler.extract.body import find_body, first_match, link_density, looks_like_listing
 from crawler.extract.byline import labelled_author, take_byline
-from crawler.extract.clean import page_shape, prune, wrappers
+from crawler.extract.clean import body_of, oversized, prune, wrappers
 from crawler.extract.compose import compose, drop_chrome
 from crawler.extract.dates import DEFAULT_TZ
 from crawler.extract.decode import decode_html
 from crawler.extract.figures import Image, attach_captions
 from crawler.extract.metadata import Metadata, find_title, is_author, read_metadata
 from crawler.extract.nearby import short_lines
+from crawler.extract.page import Element, elements, holds, parse_page, remove, text_of, to_soup
 from crawler.extract.published import date_in_body, find_published
 from crawler.extract.select import Selection
 from crawler.extract.text import clean_text, scrub
@@ -100,30 +101,30 @@ def body_blocks(body_html: str) -> list[str]:
     return [text for text in texts if text]
 
 
-def _lead_element(soup: BeautifulSoup, selectors: tuple[str, ...], title_tag: Tag | None) -> Tag | None:
+def _lead_element(root: Element, selectors: tuple[str, ...], title_tag: Element | None) -> Element | None:
     """The sapo: the configured lead, or a known lead container printed after the title."""
     if selectors:
-        return first_match(soup, selectors)
-    order = {id(tag): index for index, tag in enumerate(soup.find_all(True))}
-    after = order.get(id(title_tag), -1) if title_tag is not None else -1
-    for found in KNOWN_LEAD_SELECTION.select_each(soup):
+        return first_match(root, selectors)
+    order = {tag: index for index, tag in enumerate(elements(root))}
+    after = order.get(title_tag, -1) if title_tag is not None else -1
+    for found in KNOWN_LEAD_SELECTION.select_each(root):
         for tag in found:
-            text = clean_text(tag.get_text(" "))
-            if 40 <= len(text) <= MAX_LEAD and order[id(tag)] > after and tag.name != "meta":
+            printed = clean_text(text_of(tag))
+            if 40 <= len(printed) <= MAX_LEAD and order[tag] > after and tag.tag != "meta":
                 return tag
     return None
 
 
-def _author_element(soup: BeautifulSoup, selectors: tuple[str, ...], container: Tag) -> Tag | None:
-    tag = first_match(soup, selectors)
+def _author_element(root: Element, selectors: tuple[str, ...], container: Element) -> Element | None:
+    tag = first_match(root, selectors)
     if tag is None:
         for candidate in AUTHOR_SELECTION.select(container):
-            if clean_text(candidate.get_text(" ")):
+            if clean_text(text_of(candidate)):
                 return candidate
     return tag
 
 
-def _author(byline: str | None, title_tag: Tag | None, title: str, container: Tag,
+def _author(byline: str | None, title_tag: Element | None, title: str, container: Element,
             meta: Metadata) -> tuple[str | None, str]:
     """The author when no selector gave one: byline, a labelled line, then metadata."""
     if byline:
@@ -136,19 +137,21 @@ def _author(byline: str | None, title_tag: Tag | None, title: str, container: Ta
     return (names[0], "metadata") if names else (None, "none")
 
 
-def _canonical(soup: BeautifulSoup, url: str) -> str | None:
+def _canonical(root: Element, url: str) -> str | None:
     """The page's own URL as the site spells it: rel=canonical or og:url on the same site, else
     the ASP.NET form action when it names this very page (same parameters, the site's order)."""
     host = urlsplit(url).hostname
-    link = soup.find("link", rel="canonical", href=True)
-    og = soup.find("meta", property="og:url", content=True)
-    for href in (link and link["href"], og and og["content"]):
+    link = next((tag for tag in root.iter("link")
+                 if "canonical" in (tag.get("rel") or "").split() and tag.get("href") is not None), None)
+    og = next((tag for tag in root.iter("meta")
+               if tag.get("property") == "og:url" and tag.get("content") is not None), None)
+    for href in (link is not None and link.get("href"), og is not None and og.get("content")):
         target = urljoin(url, str(href or "").strip())
         if href and urlsplit(target).hostname == host:
             return target
-    form = soup.find("form", action=True)
+    form = next((tag for tag in root.iter("form") if tag.get("action") is not None), None)
     if form is not None:
-        target = urljoin(url, str(form["action"]).strip())
+        target = urljoin(url, form.get("action").strip())
         if target != url and canonicalize_url(target) == canonicalize_url(url):
             return target
     return None
@@ -160,28 +163,28 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
     """Extract an article page; raise NoArticle when there is none."""
     rules = rules or SiteRules()
     html, encoding = decode_html(body, content_type) if isinstance(body, bytes) else (scrub(body), "utf-8")
-    soup = BeautifulSoup(html, "lxml")
+    root = parse_page(html)
     paths: dict[str, str] = {}
-    meta = read_metadata(soup)
-    canonical = _canonical(soup, url)
+    meta = read_metadata(root)
+    canonical = _canonical(root, url)
 
-    depth, elements = page_shape(soup)
-    if depth > MAX_DEPTH or elements > MAX_ELEMENTS:
-        raise NoArticle(f"page too large or too deep to be an article ({elements} elements, {depth} levels)")
-    keep = wrappers(soup)
-    title, paths["title"], title_tag = find_title(soup, rules.title, rules.origin("title"), meta, keep)
+    too_big = oversized(root, MAX_DEPTH, MAX_ELEMENTS)
+    if too_big:
+        raise NoArticle(too_big)
+    keep = wrappers(root)
+    title, paths["title"], title_tag = find_title(root, rules.title, rules.origin("title"), meta, keep)
     if not title:
         raise NoArticle("no title found")
-    configured_body = first_match(soup, rules.body)
+    configured_body = first_match(root, rules.body)
     published, date_source = find_published(
-        soup, selectors=rules.date, origin=rules.origin("date"), meta=meta, title_tag=title_tag,
+        root, selectors=rules.date, origin=rules.origin("date"), meta=meta, title_tag=title_tag,
         title=title, container=configured_body, timezone=timezone, listing_date=listing_date)
-    prune(soup, protected=[title_tag, configured_body], extra=rules.strip, keep=keep)
+    prune(root, protected=[title_tag, configured_body], extra=rules.strip, keep=keep)
 
-    container, paths["body"] = find_body(soup, rules.body, rules.origin("body"), keep)
+    container, paths["body"] = find_body(root, rules.body, rules.origin("body"), keep)
     if container is None:
         raise NoArticle("no article body found")
-    if looks_like_listing(container, soup.body or soup, url):
+    if looks_like_listing(container, body_of(root), url):
         raise NoArticle("the page lists articles, it is not one")
     if link_density(container) > MAX_LINK_DENSITY:
         raise NoArticle("the page is mostly links")
@@ -190,22 +193,22 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
         date_source = "body" if published else None
     paths["date"] = date_source or "none"
 
-    if title_tag is not None and container in title_tag.parents:
-        title_tag.decompose()  # the heading is the title, not a line of the body
-    author_tag = _author_element(soup, rules.author, container)
-    author = clean_text(author_tag.get_text(" ")) if author_tag is not None else None
+    if title_tag is not None and title_tag is not container and holds(container, title_tag):
+        remove(title_tag)  # the heading is the title, not a line of the body
+        title_tag = None
+    author_tag = _author_element(root, rules.author, container)
+    author = clean_text(text_of(author_tag)) if author_tag is not None else None
     if author_tag is not None:
         paths["author"] = rules.origin("author") if rules.author else "generic:author-element"
-        author_tag.decompose()
-    lead_tag = _lead_element(soup, rules.lead, title_tag)
+        remove(author_tag)
+    lead_tag = _lead_element(root, rules.lead, title_tag)
     lead_blocks: list[Block] = []
-    if lead_tag is not None and lead_tag is not container and container not in lead_tag.parents \
-            and lead_tag not in container.parents:
-        lead_blocks = to_blocks(lead_tag, url)
+    if lead_tag is not None and not holds(container, lead_tag) and not holds(lead_tag, container):
+        lead_blocks = to_blocks(to_soup(lead_tag), url)
         paths["summary"] = rules.origin("lead") if rules.lead else "generic:lead-element"
 
-    blocks = drop_chrome(lead_blocks + to_blocks(container, url), title)
-    blocks, images = attach_captions(blocks, BeautifulSoup("", "lxml"))
+    blocks = drop_chrome(lead_blocks + to_blocks(to_soup(container), url), title)
+    blocks, images = attach_captions(blocks, OUTPUT)
     blocks, byline = take_byline(blocks)
     if author is None or not is_author(author):
         author, paths["author"] = _author(byline, title_tag, title, container, meta)

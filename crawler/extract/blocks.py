@@ -9,6 +9,7 @@ feed HTML simple by construction: only the tags in the output are the ones made 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -87,13 +88,22 @@ BLOCK_TAGS = {"address", "article", "aside", "blockquote", "center", "dd", "div"
               "tr", "ul", "img"}
 
 
+# Makes the tags of the output blocks, and never holds any (one soup less to build per page).
+OUTPUT = BeautifulSoup("", "lxml")
+
+
+def _tags(tag: Tag, names: Iterable[str]) -> list[Tag]:
+    """The elements under `tag` with one of these names (`find_all`, without its filter machinery)."""
+    return [node for node in tag.descendants if isinstance(node, Tag) and node.name in names]
+
+
 def _has_block(tag: Tag) -> bool:
-    return tag.find(BLOCK_TAGS) is not None
+    return any(isinstance(node, Tag) and node.name in BLOCK_TAGS for node in tag.descendants)
 
 
 def _has_paragraph_break(tag: Tag) -> bool:
     """Two line breaks in a row inside an inline element (`<font>…<br><br>…</font>`): paragraphs."""
-    for br in tag.find_all("br"):
+    for br in _tags(tag, ("br",)):
         following = br.next_sibling
         while isinstance(following, NavigableString) and not str(following).strip():
             following = following.next_sibling
@@ -152,7 +162,7 @@ class Builder:
 
     def __init__(self, base_url: str):
         self.base_url = base_url
-        self.out = BeautifulSoup("", "lxml")
+        self.out = OUTPUT
         self.blocks: list[Block] = []
         self.run: list[tuple[NavigableString | Tag, Style]] = []
         self.source: Tag | None = None
@@ -332,7 +342,7 @@ def _blank(item: NavigableString | Tag) -> bool:
 
 def _tidy(node: Tag) -> None:
     """Trim the whitespace and line breaks at the edges of a block and around its breaks."""
-    for br in node.find_all("br"):
+    for br in _tags(node, ("br",)):
         following = br.next_sibling
         if isinstance(following, Tag) and following.name == "br":
             br.decompose()
@@ -340,7 +350,7 @@ def _tidy(node: Tag) -> None:
         node.contents[0].extract()
     while node.contents and _blank(node.contents[-1]):
         node.contents[-1].extract()
-    strings = node.find_all(string=True)
+    strings = [string for string in node.descendants if isinstance(string, NavigableString)]
     if len(strings) == 1:
         strings[0].replace_with(str(strings[0]).strip())
     elif strings:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from lxml import etree
 
 from crawler.extract.clean import in_chrome
+from crawler.extract.page import Element, has_descendant, holds, is_element, select, text_of
 from crawler.extract.select import Selection
 from crawler.extract.text import clean_text
 
@@ -40,40 +41,49 @@ NESTED_BLOCKS = ["p", "div", "table", "ul", "ol", "img"]
 BLOCK_CHILDREN = ["p", "div", "table", "ul", "ol", "section", "article", "blockquote", "h2", "h3", "h4"]
 
 
-def text_length(tag: Tag) -> int:
-    return len(clean_text(tag.get_text(" ")))
+# Text under an element outside links, comments included (as BeautifulSoup's `find_all(string=True)`).
+_LOOSE = etree.XPath("descendant::node()[self::text() or self::comment()][not(ancestor::a)]",
+                     smart_strings=False)
 
 
-def link_density(tag: Tag) -> float:
+def text_length(tag: Element) -> int:
+    return len(clean_text(text_of(tag)))
+
+
+def link_density(tag: Element) -> float:
     """Share of the text that sits in links: high for menus and lists, low for prose."""
     total = text_length(tag)
     if not total:
         return 1.0
-    linked = sum(len(clean_text(a.get_text(" "))) for a in tag.find_all("a"))
+    linked = sum(len(clean_text(text_of(a))) for a in tag.iterdescendants("a"))
     return linked / total
 
 
-def _usable(tag: Tag) -> bool:
+def _usable(tag: Element) -> bool:
     return text_length(tag) >= MIN_BODY_TEXT and link_density(tag) <= MAX_LINK_DENSITY
 
 
-def first_match(soup: BeautifulSoup | Tag, selectors: tuple[str, ...]) -> Tag | None:
+def first_match(root: Element, selectors: tuple[str, ...]) -> Element | None:
     """The first element matched by the first selector that matches one with text."""
     for selector in selectors:
-        for tag in soup.select(selector):
-            if clean_text(tag.get_text(" ")) or tag.find("img"):
+        for tag in select(root, selector):
+            if clean_text(text_of(tag)) or has_descendant(tag, ("img",)):
                 return tag
     return None
 
 
-def _own_text(tag: Tag) -> str:
-    """Text of the tag that is not inside a nested block (its own paragraph text)."""
-    parts = []
-    for child in tag.children:
-        if isinstance(child, NavigableString):
-            parts.append(str(child))
-        elif isinstance(child, Tag) and child.name in INLINE and not child.find(NESTED_BLOCKS):
-            parts.append(child.get_text(" "))
+def _own_text(tag: Element) -> str:
+    """Text of the tag that is not inside a nested block (its own paragraph text).
+
+    A comment left among the children counts, as it always has (BeautifulSoup's strings).
+    """
+    parts = [tag.text or ""]
+    for child in tag:
+        if not is_element(child):
+            parts.append(child.text or "")
+        elif child.tag in INLINE and not has_descendant(child, NESTED_BLOCKS):
+            parts.append(text_of(child))
+        parts.append(child.tail or "")
     return clean_text(" ".join(parts))
 
 
@@ -81,45 +91,45 @@ def _paragraph_score(text: str, links: int) -> float:
     return (1 + text.count(",") + min(len(text) / 100, 3)) * (1 - min(links / max(len(text), 1), 1))
 
 
-def _site_footer(tag: Tag) -> bool:
+def _site_footer(tag: Element) -> bool:
     """A short block with the site's address, phone and copyright: the footer of a table layout."""
-    text = clean_text(tag.get_text(" "))
-    return len(text) < MAX_ITEM and len(FOOTER_WORDS.findall(text)) >= 2
+    printed = clean_text(text_of(tag))
+    return len(printed) < MAX_ITEM and len(FOOTER_WORDS.findall(printed)) >= 2
 
 
-def score_candidates(soup: BeautifulSoup) -> dict[int, tuple[Tag, float]]:
+def score_candidates(root: Element) -> dict[Element, float]:
     """Readability-style scores: each paragraph credits its container and, less, the one above."""
-    scores: dict[int, tuple[Tag, float]] = {}
+    scores: dict[Element, float] = {}
 
-    def credit(tag: Tag | None, points: float) -> None:
-        if tag is None or tag.name in ("html", "[document]"):
+    def credit(tag: Element | None, points: float) -> None:
+        if tag is None or tag.tag == "html":
             return
-        known = scores.get(id(tag))
-        scores[id(tag)] = (tag, (known[1] if known else 0.0) + points)
+        scores[tag] = scores.get(tag, 0.0) + points
 
-    for tag in soup.find_all(["p", "pre", "blockquote", "li", *CANDIDATES]):
-        text = _own_text(tag)
-        if len(text) < MIN_PARAGRAPH:
+    for tag in root.iter("p", "pre", "blockquote", "li", *CANDIDATES):
+        own = _own_text(tag)
+        if len(own) < MIN_PARAGRAPH:
             continue
-        links = sum(len(clean_text(a.get_text(" "))) for a in tag.find_all("a", recursive=False))
-        points = _paragraph_score(text, links)
-        if tag.name in ("td", "th"):
+        links = sum(len(clean_text(text_of(a))) for a in tag if is_element(a) and a.tag == "a")
+        points = _paragraph_score(own, links)
+        parent = tag.getparent()
+        if tag.tag in ("td", "th"):
             credit(tag, points)  # a layout cell is a column: its row also holds the sidebars
-        elif tag.name in CANDIDATES and tag.find(BLOCK_CHILDREN) is not None:
+        elif tag.tag in CANDIDATES and has_descendant(tag, BLOCK_CHILDREN):
             credit(tag, points)
-            credit(tag.parent, points / 2)
+            credit(parent, points / 2)
         else:  # a paragraph, or a div of bare text that stands for one
-            credit(tag.parent, points)
-            if tag.parent is not None:
-                credit(tag.parent.parent, points / 2)
+            credit(parent, points)
+            if parent is not None:
+                credit(parent.getparent(), points / 2)
     return scores
 
 
-def densest(soup: BeautifulSoup, keep: frozenset[int] = frozenset()) -> Tag | None:
+def densest(root: Element, keep: frozenset[Element] = frozenset()) -> Element | None:
     """The container with the best prose score once its link density is taken into account."""
     best, best_score = None, 0.0
-    for tag, score in score_candidates(soup).values():
-        if tag.name not in CANDIDATES or tag.name == "body" or in_chrome(tag, keep) or _site_footer(tag):
+    for tag, score in score_candidates(root).items():
+        if tag.tag not in CANDIDATES or tag.tag == "body" or in_chrome(tag, keep) or _site_footer(tag):
             continue
         final = score * (1 - link_density(tag))
         if final > best_score:
@@ -127,59 +137,61 @@ def densest(soup: BeautifulSoup, keep: frozenset[int] = frozenset()) -> Tag | No
     return best if best is not None and text_length(best) >= MIN_BODY_TEXT / 2 else None
 
 
-def _title_links(page: Tag, url: str) -> list[Tag]:
+def _title_links(page: Element, url: str) -> list[Element]:
     """Links with title-length text that open their line, to other pages of the same site."""
     host = urlsplit(url).hostname
     links = []
-    for anchor in page.find_all("a", href=True):
-        target = urljoin(url, str(anchor["href"]).strip()).split("#")[0]
-        text = clean_text(anchor.get_text(" "))
-        line = anchor.find_parent(LINE_TAGS)
-        if (len(text) >= LISTED_TITLE and target != url and urlsplit(target).hostname == host
+    for anchor in page.iterdescendants("a"):
+        if anchor.get("href") is None:
+            continue
+        target = urljoin(url, anchor.get("href").strip()).split("#")[0]
+        printed = clean_text(text_of(anchor))
+        line = next(anchor.iterancestors(*LINE_TAGS), None)
+        if (len(printed) >= LISTED_TITLE and target != url and urlsplit(target).hostname == host
                 and not FILE.search(urlsplit(target).path) and line is not None
-                and clean_text(line.get_text(" ")).startswith(text)):
+                and clean_text(text_of(line)).startswith(printed)):
             links.append(anchor)
     return links
 
 
-def _teaser_items(page: Tag, url: str) -> list[Tag]:
+def _teaser_items(page: Element, url: str) -> list[Element]:
     """Blocks made of one title link and a teaser: the items of a listing page."""
     links = _title_links(page, url)
-    holding: dict[int, int] = {}
+    holding: dict[Element, int] = {}
     for anchor in links:
-        for parent in anchor.parents:
-            holding[id(parent)] = holding.get(id(parent), 0) + 1
+        for parent in anchor.iterancestors():
+            holding[parent] = holding.get(parent, 0) + 1
     items = []
     for anchor in links:
         item = anchor
-        for parent in anchor.parents:
-            if parent.name in ("body", "html", "[document]") or holding[id(parent)] > 1:
+        for parent in anchor.iterancestors():
+            if parent.tag in ("body", "html") or holding[parent] > 1:
                 break
             item = parent
-        loose = [clean_text(str(s)) for s in item.find_all(string=True) if s.find_parent("a") is None]
-        if any(len(text) >= TEASER for text in loose) and text_length(item) <= MAX_ITEM:
+        loose = [clean_text(node if isinstance(node, str) else node.text or "") for node in _LOOSE(item)]
+        if any(len(line) >= TEASER for line in loose) and text_length(item) <= MAX_ITEM:
             items.append(item)
     return items
 
 
-def looks_like_listing(container: Tag, page: Tag, url: str) -> bool:
+def looks_like_listing(container: Element, page: Element, url: str) -> bool:
     """The container is one teaser of a list of articles, or holds several: a listing page."""
     items = _teaser_items(page, url)
     if len(items) < LISTED_ITEMS:
         return False
-    inside = sum(1 for item in items if container in item.parents)
-    return inside >= LISTED_ITEMS or any(item is container or item in container.parents for item in items)
+    inside = sum(1 for item in items if item is not container and holds(container, item))
+    return inside >= LISTED_ITEMS or any(holds(item, container) for item in items)
 
 
-def find_body(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str,
-              keep: frozenset[int] = frozenset()) -> tuple[Tag | None, str]:
+def find_body(root: Element, selectors: tuple[str, ...], origin: str,
+              keep: frozenset[Element] = frozenset()) -> tuple[Element | None, str]:
     """The article container and which path found it."""
-    tag = first_match(soup, selectors)
+    tag = first_match(root, selectors)
     if tag is not None:
         return tag, origin
-    for selector, found in zip(KNOWN_BODIES, KNOWN_BODY_SELECTION.select_each(soup), strict=True):
+    for selector, found in zip(KNOWN_BODIES, KNOWN_BODY_SELECTION.select_each(root), strict=True):
         matches = [t for t in found if _usable(t) and not in_chrome(t, keep)]
         if matches:
             return max(matches, key=text_length), "generic:" + selector
-    tag = densest(soup, keep)
+    tag = densest(root, keep)
     return (tag, "generic:density") if tag is not None else (None, "none")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup
+from bs4 import NavigableString, Tag
 
 from crawler.extract.blocks import Block
 from crawler.extract.metadata import is_author
@@ -47,12 +47,22 @@ def _byline_text(text: str, right_aligned: bool = False) -> str | None:
     return None
 
 
+def _lines(node: Tag) -> list[str]:
+    """The text of a block, split at its line breaks (nested ones too)."""
+    lines = [""]
+    for item in node.descendants:
+        if isinstance(item, Tag) and item.name == "br":
+            lines.append("")
+        elif isinstance(item, NavigableString):
+            lines[-1] += item
+    return lines
+
+
 def _line(block: Block) -> str | None:
     """The byline of a block (lines broken by <br> joined as "name - unit"), or None."""
     if block.kind != "p" or len(block.text) > 2 * MAX_LINE:
         return None
-    lines = [clean_text(part) for part in block.node.decode_contents().split("<br/>")]
-    lines = [clean_text(BeautifulSoup(line, "lxml").get_text("")) for line in lines]
+    lines = [clean_text(line) for line in _lines(block.node)]
     found = [_byline_text(line, block.align == "right") for line in lines if line]
     if not found or None in found or len(found) > 2:
         return None

@@ -1,15 +1,20 @@
-"""The one small engine that applies the noise table (rules.py) to a page and to its lines."""
+"""The one small engine that applies the noise table (rules.py) to a page and to its lines.
+
+Selector, comment and attribute rules are applied to the page's lxml tree (page.py says why),
+before the article is looked for; text rules are applied to the article's lines (compose.py).
+"""
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from lxml import etree
 
+from crawler.extract.page import NOT_TEXT, Element, holds, is_element, marks, remove
 from crawler.extract.rules import MAX_CHROME_LINE, RULES, Rule
-from crawler.extract.select import select_all
+from crawler.extract.select import Selection
 from crawler.extract.text import clean_text
 
 # A container holding this share of the page's text is the article's wrapper, not chrome
@@ -18,50 +23,59 @@ WRAPPER_SHARE = 0.4
 # Ids and classes of page furniture, for telling where an element sits.
 CHROME_MARKS = re.compile(r"(^|[-_ ])(nav|navbar|menu|header|footer|sidebar|breadcrumbs?|banner|top-?bar"
                           r"|widget|masthead|copyright)([-_ ]|$)", re.I)
+CHROME_TAGS = ("nav", "footer", "aside", "header")
+# Where the search for a chrome ancestor stops: past these, everything is the page itself.
+NOT_CHROME = ("body", "html", "[document]", "article", "main")
 
 
-def _text_length(tag: Tag) -> int:
-    return len(clean_text(tag.get_text(" ")))
+def body_of(root: Element) -> Element:
+    """The page's <body>, or the whole document when there is none (a frameset)."""
+    return next(root.iter("body"), root)
 
 
-def _text_sizes(page: Tag) -> dict[int, int]:
+def _text_sizes(page: Element) -> dict[Element, int]:
     """Characters of text under every element, in one pass (children are summed into parents)."""
-    sizes: dict[int, int] = defaultdict(int)
-    for node in reversed(list(page.descendants)):
-        if isinstance(node, Tag):
-            sizes[id(node.parent)] += sizes[id(node)]
-        elif type(node) is NavigableString:
-            sizes[id(node.parent)] += len(node.strip())
+    sizes: dict[Element, int] = {}
+    quiet: set[Element] = set()  # elements whose strings are code, not text
+    for node in page.iter():
+        parent = node.getparent()
+        if is_element(node):
+            if node.tag in NOT_TEXT or parent in quiet:
+                quiet.add(node)
+            sizes[node] = len(node.text.strip()) if node.text and node not in quiet else 0
+        if node.tail and node is not page and parent not in quiet:
+            sizes[parent] += len(node.tail.strip())
+    for element in reversed(list(sizes)):
+        if element is not page:
+            sizes[element.getparent()] += sizes[element]
     return sizes
 
 
-def wrappers(soup: BeautifulSoup) -> frozenset[int]:
-    """Ids of the elements holding a large share of the page's text: never chrome, whatever their class."""
-    page = soup.body or soup
+def wrappers(root: Element) -> frozenset[Element]:
+    """The elements holding a large share of the page's text: never chrome, whatever their class."""
+    page = body_of(root)
     sizes = _text_sizes(page)
-    total = max(sizes[id(page)], 1)
-    found: set[int] = set()
+    total = max(sizes[page], 1)
+    found: set[Element] = set()
     level = [page]
     while level:
-        found.update(id(tag) for tag in level)
-        level = [child for tag in level for child in tag.children
-                 if isinstance(child, Tag) and sizes[id(child)] > WRAPPER_SHARE * total]
+        found.update(level)
+        level = [child for tag in level for child in tag
+                 if is_element(child) and sizes[child] > WRAPPER_SHARE * total]
     return frozenset(found)
 
 
-def page_shape(soup: BeautifulSoup) -> tuple[int, int]:
-    """How deep elements nest and how many there are (hostile markup nests thousands deep)."""
-    depths: dict[int, int] = {id(soup): 0}
-    deepest = 0
-    for node in soup.descendants:
-        if isinstance(node, Tag):
-            depths[id(node)] = depth = depths[id(node.parent)] + 1
-            deepest = max(deepest, depth)
-    return deepest, len(depths) - 1
+def oversized(root: Element, max_depth: int, max_elements: int) -> str | None:
+    """Why a page is too large or too deep to be an article (hostile markup nests thousands deep)."""
+    count = int(root.xpath("count(//*)"))
+    if count <= max_elements and not root.xpath(f"boolean(//*[count(ancestor::*) >= {max_depth}])"):
+        return None
+    depth = max(sum(1 for _ in leaf.iterancestors()) + 1 for leaf in root.iterfind(".//*"))
+    return f"page too large or too deep to be an article ({count} elements, {depth} levels)"
 
 
-def prune(soup: BeautifulSoup, protected: Iterable[Tag] = (), extra: Iterable[str] = (),
-          rules: Iterable[Rule] = RULES, keep: frozenset[int] | None = None) -> None:
+def prune(root: Element, protected: Iterable[Element | None] = (), extra: Iterable[str] = (),
+          rules: Iterable[Rule] = RULES, keep: frozenset[Element] | None = None) -> None:
     """Remove comments, blank file-path attributes and every element a selector rule matches.
 
     An element is kept when it is, or holds, a protected element (the title, the configured
@@ -70,37 +84,43 @@ def prune(soup: BeautifulSoup, protected: Iterable[Tag] = (), extra: Iterable[st
     rules = list(rules)
     for rule in rules:
         if rule.comment is not None:
-            for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-                if rule.comment.fullmatch(str(comment)):
-                    comment.extract()
+            for comment in root.iter(etree.Comment):
+                if rule.comment.fullmatch(comment.text or ""):
+                    comment.text = ""  # an empty comment keeps the texts around it apart
         if rule.attribute is not None:
             name, pattern = rule.attribute
-            for tag in soup.find_all(attrs={name: True}):
-                if pattern.fullmatch(str(tag.get(name))):
-                    tag[name] = ""
+            for tag in root.iter(etree.Element):
+                if tag.get(name) is not None and pattern.fullmatch(tag.get(name)):
+                    tag.set(name, "")
     guard = [tag for tag in protected if tag is not None]
-    page = soup.body or soup
-    keep = wrappers(soup) if keep is None else keep
-    selectors = [rule.selector for rule in rules if rule.selector] + list(extra)
-    for tag in select_all(page, selectors):
-        if tag.decomposed or tag is page or id(tag) in keep:
+    page = body_of(root)
+    keep = wrappers(root) if keep is None else keep
+    selectors = tuple(rule.selector for rule in rules if rule.selector) + tuple(extra)
+    for tag in _selection(selectors).select(page):
+        if tag is page or tag in keep:
             continue
-        if any(tag is kept or tag in kept.parents for kept in guard):
+        if any(holds(tag, kept) for kept in guard):
             continue
-        tag.decompose()
+        remove(tag)
 
 
-def in_chrome(tag: Tag, keep: frozenset[int] = frozenset()) -> bool:
+@cache
+def _selection(selectors: tuple[str, ...]) -> Selection:
+    """The noise table's selectors (and a source's own), compiled once per combination."""
+    return Selection(selectors)
+
+
+def chrome_element(name: str, element_marks: str) -> bool:
+    """A page header, footer, navigation or sidebar, by its tag or its id and classes."""
+    return name in CHROME_TAGS or bool(element_marks and CHROME_MARKS.search(element_marks))
+
+
+def in_chrome(tag: Element, keep: frozenset[Element] = frozenset()) -> bool:
     """In a page's header, footer, navigation or a sidebar (by tag, id or class), wrappers aside."""
-    for parent in [tag, *tag.parents]:
-        if parent.name in ("body", "html", "[document]", "article", "main"):
+    for parent in [tag, *tag.iterancestors()]:
+        if parent.tag in NOT_CHROME:
             return False
-        if id(parent) in keep:
-            continue
-        if parent.name in ("nav", "footer", "aside", "header"):
-            return True
-        marks = " ".join([str(parent.get("id") or ""), *(parent.get("class") or [])])
-        if marks and CHROME_MARKS.search(marks):
+        if parent not in keep and chrome_element(parent.tag, marks(parent)):
             return True
     return False
 

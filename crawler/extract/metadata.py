@@ -10,9 +10,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from bs4 import BeautifulSoup, Tag
-
 from crawler.extract.clean import chrome_rule, in_chrome
+from crawler.extract.page import Element, elements, has_descendant, marks, select, text_of
 from crawler.extract.text import clean_text, same_text
 
 ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "Report", "WebPage", "ReportageNewsArticle"}
@@ -46,10 +45,15 @@ def is_author(name: str) -> bool:
     return bool(name) and not NOT_AUTHORS.match(name) and len(name) <= 120
 
 
-def _json_ld(soup: BeautifulSoup, meta: Metadata) -> None:
-    for script in soup.find_all("script", type=re.compile("ld\\+json", re.I)):
+JSON_LD = re.compile("ld\\+json", re.I)
+
+
+def _json_ld(root: Element, meta: Metadata) -> None:
+    for script in root.iter("script"):
+        if not JSON_LD.search(script.get("type") or ""):
+            continue
         try:
-            data = json.loads(script.string or "")
+            data = json.loads(script.text or "")
         except ValueError:
             continue
         if isinstance(data, dict):
@@ -71,14 +75,14 @@ def _json_ld(soup: BeautifulSoup, meta: Metadata) -> None:
                     meta.authors.append((name, "json-ld"))
 
 
-def _meta_tags(soup: BeautifulSoup) -> dict[str, list[str]]:
+def _meta_tags(root: Element) -> dict[str, list[str]]:
     """Every <meta> content by its lower-cased name, property or itemprop, in page order."""
     found: dict[str, list[str]] = {}
-    for tag in soup.find_all("meta"):
-        content = clean_text(str(tag.get("content") or ""))
+    for tag in root.iter("meta"):
+        content = clean_text(tag.get("content") or "")
         for key in ("property", "name", "itemprop"):
             if tag.get(key) and content:
-                found.setdefault(str(tag[key]).lower(), []).append(content)
+                found.setdefault(tag.get(key).lower(), []).append(content)
     return found
 
 
@@ -86,41 +90,47 @@ def _pick(tags: dict[str, list[str]], names: list[str]) -> list[str]:
     return [value for name in names for value in tags.get(name.lower(), [])]
 
 
-def _marked(soup: BeautifulSoup, meta: Metadata) -> None:
+def _marked(root: Element, meta: Metadata) -> None:
     """RDFa (Drupal's `property="dc:date"`) and microdata (`itemprop="datePublished"`) in the page."""
-    for tag in soup.find_all(attrs={"property": True}):
-        names = str(tag["property"]).split()
-        if tag.name == "meta" or not tag.get("content"):
+    for tag in root.xpath("descendant-or-self::*[@property]"):
+        names = tag.get("property").split()
+        if tag.tag == "meta" or not tag.get("content"):
             continue
         if any(name in ("dc:date", "dc:created", "dc:issued") for name in names):
-            meta.dates.append((str(tag["content"]), "rdfa"))
+            meta.dates.append((tag.get("content"), "rdfa"))
         if "dc:title" in names:
-            meta.titles.append((clean_text(str(tag["content"])), "rdfa"))
-    for tag in soup.find_all(attrs={"itemprop": True}):
-        if tag.name == "meta":
+            meta.titles.append((clean_text(tag.get("content")), "rdfa"))
+    for tag in root.xpath("descendant-or-self::*[@itemprop]"):
+        if tag.tag == "meta":
             continue
-        if tag["itemprop"] in ("datePublished", "dateCreated"):
-            value = tag.get("content") or tag.get("datetime") or tag.get_text(" ")
-            meta.dates.append((str(value), "microdata"))
-        elif tag["itemprop"] == "author":
-            name = tag.find(attrs={"itemprop": "name"})
-            meta.authors.append((clean_text((name or tag).get_text(" ")), "microdata"))
+        if tag.get("itemprop") in ("datePublished", "dateCreated"):
+            value = tag.get("content") or tag.get("datetime") or text_of(tag)
+            meta.dates.append((value, "microdata"))
+        elif tag.get("itemprop") == "author":
+            name = next((d for d in tag.iterdescendants() if d.get("itemprop") == "name"), None)
+            meta.authors.append((clean_text(text_of(tag if name is None else name)), "microdata"))
 
 
-def read_metadata(soup: BeautifulSoup) -> Metadata:
+def _title_tag_text(root: Element) -> str:
+    """The <title> text (BeautifulSoup's `soup.title.string`: nothing when it holds markup)."""
+    title = next(root.iter("title"), None)
+    return (title.text or "") if title is not None and len(title) == 0 else ""
+
+
+def read_metadata(root: Element) -> Metadata:
     """Collect titles, dates, authors and the description the page declares about itself."""
     meta = Metadata()
-    _json_ld(soup, meta)
-    tags = _meta_tags(soup)
+    _json_ld(root, meta)
+    tags = _meta_tags(root)
     meta.titles += [(value, "meta") for value in _pick(tags, TITLE_META)]
     meta.dates += [(value, "meta") for value in _pick(tags, DATE_META)]
-    _marked(soup, meta)
+    _marked(root, meta)
     descriptions = _pick(tags, DESCRIPTION_META)
     meta.description = descriptions[0] if descriptions else ""
     names = _pick(tags, ["og:site_name", "application-name"])
     meta.site_name = names[0] if names else ""
-    if soup.title and soup.title.string:
-        meta.page_title = clean_text(soup.title.string)
+    if _title_tag_text(root):
+        meta.page_title = clean_text(_title_tag_text(root))
     meta.categories = _pick(tags, ["article:section"])
     site = f"{meta.page_title} {meta.site_name}".casefold()
     meta.authors += [(value, "meta") for value in _pick(tags, AUTHOR_META) if value.casefold() not in site]
@@ -144,32 +154,33 @@ def strip_site_name(title: str, site_name: str = "") -> str:
 
 
 TITLE_MARKS = re.compile(r"title|tieude|tieu-de|headline", re.I)
+NOT_IN_HEADINGS = ("p", "div", "table", "ul")  # a heading holds none of these
 
 
-def find_title(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str, meta: Metadata,
-               keep: frozenset[int] = frozenset()) -> tuple[str, str, Tag | None]:
+def find_title(root: Element, selectors: tuple[str, ...], origin: str, meta: Metadata,
+               keep: frozenset[Element] = frozenset()) -> tuple[str, str, Element | None]:
     """The article's heading as printed: site selectors, else the heading matching the metadata."""
     for selector in selectors:
-        for tag in soup.select(selector):
-            text = clean_text(tag.get_text(" "))
-            if text:
-                return text, origin, tag
+        for tag in select(root, selector):
+            printed = clean_text(text_of(tag))
+            if printed:
+                return printed, origin, tag
     declared = [clean_text(text) for text, _ in meta.titles if clean_text(text)]
     if meta.page_title:
         declared.append(strip_site_name(meta.page_title, meta.site_name))
         declared.append(meta.page_title)
     headings = []
-    for tag in soup.find_all(True):
-        marks = " ".join([str(tag.get("id") or ""), *(tag.get("class") or [])])
-        if tag.name not in ("h1", "h2", "h3") and not (marks and TITLE_MARKS.search(marks)):
+    for tag in elements(root):
+        tag_marks = marks(tag)
+        if tag.tag not in ("h1", "h2", "h3") and not TITLE_MARKS.search(tag_marks):
             continue
-        if tag.name in ("title", "meta", "a", "html", "body") or tag.find(["p", "div", "table", "ul"]):
+        if tag.tag in ("title", "meta", "a", "html", "body") or has_descendant(tag, NOT_IN_HEADINGS):
             continue
         if in_chrome(tag, keep):
             continue
-        text = clean_text(tag.get_text(" "))
-        if 10 <= len(text) <= 400:
-            headings.append((text, tag))
+        printed = clean_text(text_of(tag))
+        if 10 <= len(printed) <= 400:
+            headings.append((printed, tag))
     for wanted in declared:
         for text, tag in headings:
             if same_text(text, wanted):
@@ -180,7 +191,7 @@ def find_title(soup: BeautifulSoup, selectors: tuple[str, ...], origin: str, met
             if len(text) >= 20 and (declared_title.startswith(folded) or declared_title.endswith(folded)):
                 return text, "generic:heading", tag
     for text, tag in headings:
-        if tag.name == "h1" and len(text) >= 20:
+        if tag.tag == "h1" and len(text) >= 20:
             return text, "generic:h1", tag
     for text, where in meta.titles:
         if clean_text(text):

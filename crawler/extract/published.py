@@ -12,28 +12,31 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bs4 import BeautifulSoup, Tag
+from lxml import etree
 
 from crawler.extract.dates import FoundDate, first_date
 from crawler.extract.metadata import Metadata
 from crawler.extract.nearby import short_lines
+from crawler.extract.page import Element, elements, select, text_of
 from crawler.extract.text import clean_text
 
+_TIMES_FROM = etree.XPath("descendant::time | following::time")
 
-def _attribute_date(tag: Tag, timezone: str) -> FoundDate | None:
-    for node in [tag, *tag.find_all(True)]:
+
+def _attribute_date(tag: Element, timezone: str) -> FoundDate | None:
+    for node in elements(tag):
         for name in ("datetime", "content"):
             if node.get(name):
-                found = first_date(str(node[name]), timezone)
+                found = first_date(node.get(name), timezone)
                 if found:
                     return found
     return None
 
 
-def _from_selectors(soup: BeautifulSoup, selectors: tuple[str, ...], timezone: str) -> FoundDate | None:
+def _from_selectors(root: Element, selectors: tuple[str, ...], timezone: str) -> FoundDate | None:
     for selector in selectors:
-        for tag in soup.select(selector):
-            found = _attribute_date(tag, timezone) or first_date(clean_text(tag.get_text(" ")), timezone)
+        for tag in select(root, selector):
+            found = _attribute_date(tag, timezone) or first_date(clean_text(text_of(tag)), timezone)
             if found:
                 return found
     return None
@@ -47,16 +50,16 @@ def _from_metadata(meta: Metadata, timezone: str) -> FoundDate | None:
     return None
 
 
-def _from_time(soup: BeautifulSoup, title_tag: Tag | None, timezone: str) -> FoundDate | None:
-    tags = title_tag.find_all_next("time") if title_tag is not None else soup.find_all("time")
+def _from_time(root: Element, title_tag: Element | None, timezone: str) -> FoundDate | None:
+    tags = _TIMES_FROM(title_tag) if title_tag is not None else root.iter("time")
     for tag in tags:
-        found = first_date(str(tag.get("datetime") or "") or clean_text(tag.get_text(" ")), timezone)
+        found = first_date(tag.get("datetime") or clean_text(text_of(tag)), timezone)
         if found:
             return found
     return None
 
 
-def _from_dateline(title_tag: Tag | None, title: str, container: Tag | None,
+def _from_dateline(title_tag: Element | None, title: str, container: Element | None,
                    timezone: str) -> FoundDate | None:
     """The first date printed between the title and the first paragraph of prose."""
     start = title_tag if title_tag is not None else container
@@ -76,20 +79,20 @@ def _listed(listing_date: datetime | None) -> FoundDate | None:
     return FoundDate(listing_date, has_time=(listing_date.hour, listing_date.minute) != (0, 0))
 
 
-def date_in_body(container: Tag, title: str, timezone: str) -> datetime | None:
+def date_in_body(container: Element, title: str, timezone: str) -> datetime | None:
     """The last resort: the first plausible date in the article's text (never in its title)."""
-    found = first_date(clean_text(container.get_text(" ")).replace(title, " "), timezone)
+    found = first_date(clean_text(text_of(container)).replace(title, " "), timezone)
     return found.value.astimezone(ZoneInfo(timezone)) if found else None
 
 
-def find_published(soup: BeautifulSoup, *, selectors: tuple[str, ...], origin: str, meta: Metadata,
-                   title_tag: Tag | None, title: str, container: Tag | None, timezone: str,
+def find_published(root: Element, *, selectors: tuple[str, ...], origin: str, meta: Metadata,
+                   title_tag: Element | None, title: str, container: Element | None, timezone: str,
                    listing_date: datetime | None) -> tuple[datetime | None, str | None]:
     """The publication date and its source ("selector", "family:x", "metadata", "time", ...)."""
     candidates = [
-        (origin, lambda: _from_selectors(soup, selectors, timezone)),
+        (origin, lambda: _from_selectors(root, selectors, timezone)),
         ("metadata", lambda: _from_metadata(meta, timezone)),
-        ("time", lambda: _from_time(soup, title_tag, timezone)),
+        ("time", lambda: _from_time(root, title_tag, timezone)),
         ("dateline", lambda: _from_dateline(title_tag, title, container, timezone)),
         ("listing", lambda: _listed(listing_date)),
     ]

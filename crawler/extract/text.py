@@ -9,7 +9,6 @@ import unicodedata
 # carriage return are kept by `scrub` (they are whitespace in markup) and folded by `clean_text`.
 _INVISIBLE = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff\u00ad"
                         "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SPACE = re.compile(r"\s+")
 
 
 def scrub(text: str) -> str:
@@ -19,7 +18,7 @@ def scrub(text: str) -> str:
 
 def clean_text(text: str) -> str:
     """NFC, no invisible or control characters, non-breaking spaces folded, whitespace collapsed."""
-    return _SPACE.sub(" ", scrub(text).replace("\xa0", " ")).strip()
+    return " ".join(scrub(text).split())  # str.split() splits at every Unicode space, as \s does
 
 
 def same_text(a: str, b: str) -> bool:

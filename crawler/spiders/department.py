@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from crawler.canonical import article_for_print_view, canonical_url
 from crawler.config import Config, Source, load_config
 from crawler.extract import NoArticle, extract_article
+from crawler.failures import describe
 from crawler.families import profile_for
 from crawler.items import ArticleItem
 from crawler.listing import ListedLink, article_links, next_page
@@ -71,6 +72,8 @@ class DepartmentSpider(scrapy.Spider):
         # A family's keep_params says which query parameters name an article; no family: all do.
         self.keep_params = self.profile.keep_params if self.source.family else None
         self.failures: list[dict[str, str]] = []
+        # The hosts this source may be crawled on; grows when the whole site moves.
+        self.hosts: set[str] = set(self.source.hosts)
         self.listing_seen: set[str] = set()
 
     @cached_property
@@ -125,28 +128,31 @@ class DepartmentSpider(scrapy.Spider):
         log.warning("%s: %s: %s", self.source.id, url, reason)
 
     def failed(self, failure: Failure) -> None:
+        """Errback: name the fault (crawler/failures.py) in the run record and the log."""
         request = getattr(failure, "request", None)
-        url = request.url if request is not None else "?"
-        self.fail(url, f"{failure.type.__name__}: {failure.getErrorMessage()}")
+        url = (request.meta.get("redirect_urls") or [request.url])[0] if request is not None else "?"
+        self.fail(url, describe(failure))
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
         if not isinstance(response, TextResponse):
             self.fail(response.url, "listing page is not HTML")
             return
         soup = BeautifulSoup(response.text, "lxml")
-        links = article_links(soup, response.url, self.source.hosts,
+        links = article_links(soup, response.url, self.hosts,
                               selectors=self.profile.links, patterns=self.profile.article_urls,
                               timezone=self.source.timezone)
         log.info("%s: listing page %d: %d article links (%s)", self.source.id, page, len(links),
                  response.url)
         if not links:
             self.fail(response.url, "listing page has no article links")
+        else:
+            self.count("listing_pages_read")
         wanted, settled = self.to_fetch(links)
         for link, target in wanted:
             self.count("articles_requested")
             yield scrapy.Request(target, callback=self.parse_article, errback=self.failed,
                                  cb_kwargs={"listing_date": link.date})
-        following = next_page(soup, response.url, self.source.hosts,
+        following = next_page(soup, response.url, self.hosts,
                               selectors=self.profile.next_page)
         if following and settled:
             log.info("%s: listing page %d holds only known articles; not following %s",

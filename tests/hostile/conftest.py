@@ -1,0 +1,152 @@
+"""The hostile web, crawled twice: once healthy, once under attack, with everything kept to compare.
+
+One config holds a source per fault (tests/faults/faults.toml) plus a healthy control.
+`hostile` crawls them all cleanly with `deptfeeds run`, arms the fault server and runs
+again; the tests then read the run records, the logs, the store and the feeds.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crawler.config import load_config
+from crawler.store import CrawlRun, Store
+from tests.faults.server import FaultServer, Hit, serving
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Short limits so the timeout and slow cases take seconds, not minutes.
+TEST_CRAWL = """
+[crawl]
+timeout = 3
+delay = 0
+concurrency_per_domain = 8
+max_page_bytes = 300000
+# Refetch every known article, so the armed crawl meets the faults (incremental crawls skip old ones).
+recheck_days = 3650
+"""
+
+NETWORK_SOURCES = ["healthy", "retry500", "down503", "gone404", "ratelimit", "reset", "hang", "slow",
+                   "truncated", "huge", "loop", "offsite", "moved", "binary", "empty", "paging",
+                   "robots", "nxdomain"]
+CONTENT_SOURCES = ["healthy", "content", "layout", "xss"]
+UNRESOLVABLE = "sokhcn.nxdomain.invalid"
+
+
+def source_host(source_id: str) -> str:
+    return UNRESOLVABLE if source_id == "nxdomain" else f"{source_id}.example.gov.vn"
+
+
+def source_toml(source_id: str, host: str | None = None, max_pages: int = 5) -> str:
+    host = host or source_host(source_id)
+    return (f'[[sources]]\nid = "{source_id}"\nname = "Sở KH&CN thử nghiệm {source_id}"\n'
+            f'listing = ["http://{host}/index.php/tin-tuc"]\nfamily = "drupal"\nmax_pages = {max_pages}\n')
+
+
+def write_config(folder: Path, sources: list[str], extra: str = TEST_CRAWL) -> Path:
+    """A config whose store and feeds live in `folder`; feeds long enough to hold every XSS article."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "deptfeeds.toml"
+    text = ('[store]\nurl = "sqlite:///data/deptfeeds.db"\n\n[feeds]\ndir = "public"\n'
+            'base_url = "http://feeds.example.org/"\nlimit = 500\n' + extra + "\n"
+            + "\n".join(source_toml(s) for s in sources))
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def cli(*args: str, proxy: FaultServer, no_proxy: str = "",
+        timeout: float = 300) -> subprocess.CompletedProcess:
+    """`deptfeeds ARGS` in a fresh process, reaching the web only through the fault server."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "http_proxy": proxy.proxy_url,
+           "no_proxy": no_proxy}
+    for key in ("HTTP_PROXY", "NO_PROXY", "https_proxy", "HTTPS_PROXY"):
+        env.pop(key, None)
+    return subprocess.run([sys.executable, "-m", "deptfeeds", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@dataclass
+class Snapshot:
+    """What the store held after one crawl: titles by URL per source, and the last run of each."""
+
+    articles: dict[str, dict[str, str]]
+    runs: dict[str, CrawlRun]
+    result: subprocess.CompletedProcess
+
+
+def snapshot(config_path: Path, result: subprocess.CompletedProcess) -> Snapshot:
+    config = load_config(config_path)
+    store = Store(config.store_url)
+    try:
+        articles = {s.id: {a.url: a.title for a in store.articles(s.id)} for s in config.sources}
+        runs = {s.id: run for s in config.sources if (run := store.last_run(s.id)) is not None}
+    finally:
+        store.close()
+    return Snapshot(articles, runs, result)
+
+
+@dataclass
+class HostileRun:
+    server: FaultServer
+    config: Path
+    before: Snapshot
+    after: Snapshot
+    mark: int  # where the armed crawl's requests start in server.hits
+
+    @property
+    def log(self) -> str:
+        return self.after.result.stderr
+
+    @property
+    def feeds(self) -> Path:
+        return load_config(self.config).feeds_dir
+
+    def errors(self, source_id: str) -> list[dict[str, str]]:
+        return list(self.after.runs[source_id].errors)
+
+    def hits(self, host: str, path: str | None = None) -> list[Hit]:
+        """Requests the armed crawl made to `host` (and `path`)."""
+        return [h for h in self.server.hits[self.mark:]
+                if h.host == host and (path is None or h.path == path)]
+
+
+@pytest.fixture(scope="session")
+def fault_server() -> Iterator[FaultServer]:
+    with serving() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def network(fault_server: FaultServer, tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
+    """The network and HTTP fault sources, crawled healthy and then under attack."""
+    return crawl_twice(fault_server, tmp_path_factory.mktemp("network"), NETWORK_SOURCES)
+
+
+@pytest.fixture(scope="session")
+def content(fault_server: FaultServer, tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
+    """The bad-content sources (hostile pages, XSS vectors, a changed layout), crawled twice."""
+    return crawl_twice(fault_server, tmp_path_factory.mktemp("content"), CONTENT_SOURCES)
+
+
+def crawl_twice(fault_server: FaultServer, folder: Path, sources: list[str]) -> HostileRun:
+    """Crawl `sources` healthy, then armed (.invalid hosts really looked up); feeds built each time."""
+    config = write_config(folder, sources)
+    fault_server.disarm()
+    first = cli("run", "--config", str(config), proxy=fault_server)
+    assert "feeds:" in first.stdout, first.stderr[-3000:]
+    before = snapshot(config, first)
+    mark = len(fault_server.hits)
+    fault_server.arm()
+    try:
+        second = cli("run", "--config", str(config), proxy=fault_server, no_proxy=".invalid")
+    finally:
+        fault_server.disarm()
+    assert "feeds:" in second.stdout, second.stderr[-3000:]
+    return HostileRun(fault_server, config, before, snapshot(config, second), mark)
