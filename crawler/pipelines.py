@@ -11,7 +11,8 @@ from crawler.canonical import canonical_url, clean_url, trusted_canonical
 from crawler.config import load_config
 from crawler.dedup import content_hash
 from crawler.items import ArticleItem
-from crawler.store import ArticleRecord, Store
+from crawler.shared_store import open_store, release_store
+from crawler.store import ArticleRecord
 
 log = logging.getLogger("deptfeeds.store")
 
@@ -20,7 +21,7 @@ class StorePipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         config = load_config(crawler.settings.get("DEPTFEEDS_CONFIG"))
-        self.store = Store(crawler.settings.get("DEPTFEEDS_STORE_URL") or config.store_url)
+        self.store = open_store(crawler.settings.get("DEPTFEEDS_STORE_URL") or config.store_url)
         self.store.sync_sources(config.sources)
         self.counts = {"new": 0, "updated": 0, "duplicate": 0, "unchanged": 0}
         self.run_id: int | None = None
@@ -76,4 +77,4 @@ class StorePipeline:
                                   failures)
         log.info("%s: %d article pages fetched (%d not modified), %d known ones skipped",
                  spider.source.id, articles["fetched"], articles["not_modified"], articles["skipped"])
-        self.store.close()
+        release_store(self.store)

@@ -22,6 +22,7 @@ from crawler.failures import describe
 from crawler.families import profile_for
 from crawler.items import ArticleItem
 from crawler.listing import ListedLink, article_links, next_page
+from crawler.shared_store import open_store, release_store
 from crawler.store import Store
 
 log = logging.getLogger("deptfeeds.crawl")
@@ -78,14 +79,14 @@ class DepartmentSpider(scrapy.Spider):
 
     @cached_property
     def store(self) -> Store:
-        """The store, read to skip articles already known (the pipeline writes through its own)."""
+        """The store, read to skip articles already known (shared with the pipeline)."""
         settings = self.crawler.settings
-        return Store(settings.get("DEPTFEEDS_STORE_URL")
-                     or load_config(settings.get("DEPTFEEDS_CONFIG")).store_url)
+        return open_store(settings.get("DEPTFEEDS_STORE_URL")
+                          or load_config(settings.get("DEPTFEEDS_CONFIG")).store_url)
 
     def closed(self, reason: str) -> None:
         if "store" in self.__dict__:
-            self.store.close()
+            release_store(self.store)
 
     def count(self, key: str, value: int = 1) -> None:
         self.crawler.stats.inc_value(f"deptfeeds/{key}", value)
