@@ -49,7 +49,7 @@ SPIDER_MIDDLEWARES = {"crawler.middlewares.ListingLoopMiddleware": 800}
 # listing is never served stale from the cache. The folder is set beside the store.
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
-HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+HTTPCACHE_STORAGE = "crawler.httpcache.FastGzipCacheStorage"
 HTTPCACHE_EXPIRATION_SECS = 0
 HTTPCACHE_GZIP = True
 DEFAULT_REQUEST_HEADERS = {
