@@ -60,10 +60,10 @@ DEFAULT_REQUEST_HEADERS = {
 
 # Store articles and record each crawl run.
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
-# A crawl runs one crawler per source in one process: each buffers at most 1 MB of downloaded
-# pages waiting to be parsed (Scrapy's 5 MB each held 150 MB for 30 sources), and hands a page's
-# requests and items on 16 at a time (the pipeline is synchronous; 100 only made more tasks).
-SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
+# A crawl runs one crawler per source in one process: each buffers at most 250 kB of downloaded
+# pages waiting to be parsed (Scrapy's 5 MB is meant for one crawler per process), and hands a
+# page's requests and items on 16 at a time (the pipeline is synchronous; 100 made more tasks).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 250_000
 CONCURRENT_ITEMS = 16
 
 # No remote console; plain logs.
