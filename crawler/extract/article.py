@@ -23,7 +23,17 @@ from crawler.extract.decode import decode_html
 from crawler.extract.figures import Image, attach_captions
 from crawler.extract.metadata import Metadata, find_title, is_author, read_metadata
 from crawler.extract.nearby import short_lines
-from crawler.extract.page import Element, elements, holds, parse_page, remove, text_of, to_soup
+from crawler.extract.page import (
+    Element,
+    elements,
+    has_descendant,
+    holds,
+    is_element,
+    parse_page,
+    remove,
+    text_of,
+    to_soup,
+)
 from crawler.extract.published import date_in_body, find_published
 from crawler.extract.select import Selection
 from crawler.extract.text import clean_text, scrub
@@ -113,6 +123,19 @@ def _lead_element(root: Element, selectors: tuple[str, ...], title_tag: Element 
             if 40 <= len(printed) <= MAX_LEAD and order[tag] > after and tag.tag != "meta":
                 return tag
     return None
+
+
+def _pictures_before(container: Element) -> list[Element]:
+    """Blocks of nothing but photos printed just before the body, outside it: the article's own
+    picture, which CMSs keep in a field of its own (Joomla's full-text image beside `articleBody`)."""
+    found: list[Element] = []
+    for sibling in container.itersiblings(preceding=True):
+        if not is_element(sibling):
+            continue
+        if clean_text(text_of(sibling)) or not (sibling.tag == "img" or has_descendant(sibling, ("img",))):
+            break
+        found.insert(0, sibling)
+    return found
 
 
 def _author_element(root: Element, selectors: tuple[str, ...], container: Element) -> Element | None:
@@ -207,8 +230,16 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
         lead_blocks = to_blocks(to_soup(lead_tag), url)
         paths["summary"] = rules.origin("lead") if rules.lead else "generic:lead-element"
 
+    pictures: list[Block] = []
+    images: list[Image] = []
+    for picture in _pictures_before(container):
+        found, shown = attach_captions(to_blocks(to_soup(picture), url), OUTPUT)
+        pictures += found
+        images += shown
     blocks = drop_chrome(lead_blocks + to_blocks(to_soup(container), url), title)
-    blocks, images = attach_captions(blocks, OUTPUT)
+    blocks, in_body = attach_captions(blocks, OUTPUT)
+    blocks = pictures + blocks
+    images += [image for image in in_body if image.url not in {shown.url for shown in images}]
     blocks, byline = take_byline(blocks)
     if author is None or not is_author(author):
         author, paths["author"] = _author(byline, title_tag, title, container, meta)
