@@ -7,7 +7,12 @@ beside the body and draws its caption from the image's `title` with a script.
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from crawler.extract import extract_article
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 URL = "http://sokhcn.example.gov.vn/web/guest/tin-tuc/-/content/hoi-nghi"
 SITE = "Sở Khoa học và Công nghệ tỉnh Quảng Trị"
@@ -87,3 +92,31 @@ def test_an_image_title_is_a_caption_only_when_no_printed_caption_follows() -> N
     assert [image.caption for image in last.images] == [CAPTION]
     assert [image.caption for image in followed.images] == ["Ảnh: Hươu sao"]
     assert [image.caption for image in short.images] == [""]
+
+
+def test_a_box_of_other_articles_is_no_date_line() -> None:
+    """Under the title, other articles with their dates: the search for a date line stops there."""
+    html = liferay().replace("<div class='ngay-cap-nhat'>Cập nhật ngày: 12/03/2024 | 14:20</div>", OTHERS)
+    listed = datetime(2024, 3, 12, 14, 20, tzinfo=VN)
+    article = extract_article(html, URL, listing_date=listed)
+    assert (article.published, article.date_source) == (listed, "listing")
+
+
+def test_a_sidebar_of_dated_documents_is_no_date_line() -> None:
+    """"Văn bản mới": titles of documents with their dates, in a column after a title with no date."""
+    documents = ("<div class='portlet-column'><ul class='van-ban-moi'><li><a href='/van-ban/1462'>"
+                 "Quyết định số 318/QĐ-SKHCN ngày 18/11/2026 về việc phê duyệt danh mục nhiệm vụ</a></li>"
+                 "</ul></div>")
+    html = (f"<html><head><title>{TITLE}</title></head><body><div class='col'><h1>{TITLE}</h1>"
+            f"<div class='tools'>In bài viết</div></div>{documents}<div class='content'>{BODY}</div>"
+            "</body></html>")
+    assert extract_article(html, URL).date_source != "dateline"
+
+
+def test_a_header_clock_is_never_the_date() -> None:
+    clock = ("<header><div class='top-bar'><time datetime='2026-11-20T08:00'>Thứ Sáu, 20/11/2026</time>"
+             "</div></header>")
+    html = (f"<html><head><title>{TITLE} | {SITE}</title></head><body>{clock}<div id='main'>"
+            f"<div class='post'><time datetime='2024-03-12T14:20:00+07:00'>12/03/2024</time>{BODY}</div>"
+            f"</div></body></html>")
+    assert extract_article(html, URL).published.isoformat() == "2024-03-12T14:20:00+07:00"

@@ -22,7 +22,7 @@ from crawler.extract.dates import DEFAULT_TZ
 from crawler.extract.decode import decode_html
 from crawler.extract.figures import Image, attach_captions
 from crawler.extract.metadata import Metadata, find_title, is_author, read_metadata
-from crawler.extract.nearby import short_lines
+from crawler.extract.nearby import around, short_lines
 from crawler.extract.page import (
     Element,
     elements,
@@ -148,12 +148,12 @@ def _author_element(root: Element, selectors: tuple[str, ...], container: Elemen
 
 
 def _author(byline: str | None, title_tag: Element | None, title: str, container: Element,
-            meta: Metadata) -> tuple[str | None, str]:
+            meta: Metadata, keep: frozenset[Element]) -> tuple[str | None, str]:
     """The author when no selector gave one: byline, a labelled line, then metadata."""
     if byline:
         return byline, "generic:byline"
-    near = short_lines(title_tag, skip=title) if title_tag is not None else []
-    labelled = labelled_author(near) or labelled_author(short_lines(container))
+    near = short_lines(title_tag, skip=title, own=around(title_tag, keep)) if title_tag is not None else []
+    labelled = labelled_author(near) or labelled_author(short_lines(container, own=around(container, keep)))
     if labelled:
         return labelled, "generic:labelled-byline"
     names = [clean_text(name) for name, _ in meta.authors if is_author(name)]
@@ -201,7 +201,7 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
     configured_body = first_match(root, rules.body)
     published, date_source = find_published(
         root, selectors=rules.date, origin=rules.origin("date"), meta=meta, title_tag=title_tag,
-        title=title, container=configured_body, timezone=timezone, listing_date=listing_date)
+        title=title, container=configured_body, timezone=timezone, listing_date=listing_date, keep=keep)
     prune(root, protected=[title_tag, configured_body], extra=rules.strip, keep=keep)
 
     container, paths["body"] = find_body(root, rules.body, rules.origin("body"), keep)
@@ -242,7 +242,7 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
     images += [image for image in in_body if image.url not in {shown.url for shown in images}]
     blocks, byline = take_byline(blocks)
     if author is None or not is_author(author):
-        author, paths["author"] = _author(byline, title_tag, title, container, meta)
+        author, paths["author"] = _author(byline, title_tag, title, container, meta, keep)
     lead, blocks = compose(blocks, title)
     paths.setdefault("summary", "generic:first-paragraph" if lead else "none")
 
