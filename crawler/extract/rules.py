@@ -51,7 +51,7 @@ RULES: list[Rule] = [
     Rule("code", "scripts, styles and embedded objects are not text",
          selector="script, style, noscript, template, link, meta, iframe, object, embed, svg, canvas, map"),
     Rule("comments", "HTML comments, including Word's conditional comments that carry VML",
-         comment=_t(r".*")),
+         comment=re.compile(r".*", re.S)),  # Word's VML spans lines
     Rule("word-debris", "Word-paste tags: <o:p>, VML shapes, smart tags",
          selector="o\\:p, v\\:shape, v\\:imagedata, v\\:shapetype, w\\:worddocument, xml, st1\\:place"),
     Rule("file-path-alt", "Word-paste alt text that is a path on the author's disk",
