@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from crawler.extract.clean import NOT_CHROME, chrome_element
 from crawler.extract.dates import find_dates
-from crawler.extract.page import Element, marks, owner, text_of, texts_after
+from crawler.extract.page import Element, marks, text_of, texts_after
 from crawler.extract.text import clean_text, same_text
 
 WINDOW = 600  # characters of short lines read before giving up
@@ -37,20 +37,38 @@ def around(title_tag: Element | None, keep: frozenset[Element] = frozenset()) ->
     return keep | {title_tag, *title_tag.iterancestors()}
 
 
-def elsewhere(tag: Element, own: frozenset[Element] = frozenset()) -> bool:
-    """In the page's chrome or in a short item that links another article by its title."""
-    item_sought = True
-    for parent in [tag, *tag.iterancestors()]:
-        if parent.tag in NOT_CHROME or parent in own:
+def _short(tag: Element) -> bool:
+    """At most ITEM characters of text (counted until passed: an ancestor may be the whole page)."""
+    size = 0
+    for text in tag.itertext():
+        size += len(text.strip())
+        if size > ITEM:
             return False
-        if chrome_element(parent.tag, marks(parent)):
-            return True
-        if item_sought:
-            if len(clean_text(text_of(parent))) > ITEM:
-                item_sought = False
-            elif _names_another_page(parent):
-                return True
-    return False
+    return True
+
+
+def elsewhere(tag: Element, own: frozenset[Element] = frozenset(),
+              seen: dict[Element, bool] | None = None) -> bool:
+    """In the page's chrome or in a short item that links another article by its title.
+
+    `seen` keeps the verdict for each element walked, for the next run of text in the same block.
+    """
+    seen = {} if seen is None else seen
+    walked: list[Element] = []
+    verdict = False
+    for parent in [tag, *tag.iterancestors()]:
+        if parent in seen:
+            verdict = seen[parent]
+            break
+        walked.append(parent)
+        if parent.tag in NOT_CHROME or parent in own:
+            break
+        if chrome_element(parent.tag, marks(parent)) or (_short(parent) and _names_another_page(parent)):
+            verdict = True
+            break
+    for parent in walked:
+        seen[parent] = verdict
+    return verdict
 
 
 def short_lines(start: Element, *, inside: bool = False, skip: str = "",
@@ -58,11 +76,12 @@ def short_lines(start: Element, *, inside: bool = False, skip: str = "",
     """The short lines after `start`, up to the first line of prose or of another block's."""
     lines: list[str] = []
     seen = 0
-    for run in texts_after(start, inside):
+    verdicts: dict[Element, bool] = {}
+    for run, holder in texts_after(start, inside):
         text = clean_text(run)
         if not text or (skip and same_text(text, skip)):
             continue
-        if len(text) >= PROSE or seen > WINDOW or elsewhere(owner(run), own):
+        if len(text) >= PROSE or seen > WINDOW or elsewhere(holder, own, verdicts):
             break
         lines.append(text)
         seen += len(text)

@@ -27,9 +27,6 @@ Element = etree._Element
 NOT_TEXT = ("script", "style", "template", "rt", "rp")
 _OUTSIDE_NOT_TEXT = "[not(" + " or ".join(f"ancestor::{name}" for name in NOT_TEXT) + ")]"
 _TEXTS = etree.XPath("descendant-or-self::text()" + _OUTSIDE_NOT_TEXT, smart_strings=False)
-# Smart strings: each text run knows the element it is printed in (what `short_lines` checks).
-_TEXTS_AFTER = etree.XPath("following::text()" + _OUTSIDE_NOT_TEXT)
-_TEXTS_FROM = etree.XPath("(descendant::text() | following::text())" + _OUTSIDE_NOT_TEXT)
 # libxml2 parses HTML 4: it does not know these HTML5 void elements and nests whatever follows
 # one inside it (an <embed> in an article body swallowed the paragraphs after it, and the "code"
 # rule then removed them). They hold no text: they go, and what followed them stays in place.
@@ -85,17 +82,32 @@ def text_of(element: Element) -> str:
     return " ".join(_TEXTS(element))
 
 
-def texts_after(start: Element, inside: bool = False) -> list[Any]:
-    """The text runs after `start` in reading order (from its own first one, when `inside`).
+def _runs_in(element: Element) -> Iterator[tuple[str, Element]]:
+    """The text runs printed inside an element (not its tail), each with the element holding it."""
+    if not is_element(element) or element.tag in NOT_TEXT:
+        return
+    if element.text:
+        yield element.text, element
+    for child in element:
+        yield from _runs_in(child)
+        if child.tail:
+            yield child.tail, element
 
-    Each is a string that also knows where it is printed (`owner`)."""
-    return _TEXTS_FROM(start) if inside else _TEXTS_AFTER(start)
 
-
-def owner(run: Any) -> Element:
-    """The element a text run from `texts_after` is printed in (a tail belongs to the parent)."""
-    parent = run.getparent()
-    return parent.getparent() if run.is_tail and parent.getparent() is not None else parent
+def texts_after(start: Element, inside: bool = False) -> Iterator[tuple[str, Element]]:
+    """The text runs after `start` in reading order (from its own first one, when `inside`), each
+    with the element it is printed in; read lazily, as the callers stop after a few lines."""
+    if inside:
+        yield from _runs_in(start)
+    node = start
+    while (parent := node.getparent()) is not None:
+        if node.tail:
+            yield node.tail, parent
+        for sibling in node.itersiblings():
+            yield from _runs_in(sibling)
+            if sibling.tail:
+                yield sibling.tail, parent
+        node = parent
 
 
 def classes(element: Element) -> list[str]:
