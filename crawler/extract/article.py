@@ -132,7 +132,8 @@ def _pictures_before(container: Element) -> list[Element]:
     for sibling in container.itersiblings(preceding=True):
         if not is_element(sibling):
             continue
-        if clean_text(text_of(sibling)) or not (sibling.tag == "img" or has_descendant(sibling, ("img",))):
+        if not (sibling.tag == "img" or has_descendant(sibling, ("img",))) or any(
+                text.strip() for text in sibling.itertext()):
             break
         found.insert(0, sibling)
     return found

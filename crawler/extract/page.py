@@ -36,14 +36,14 @@ HTML5_VOIDS = ("embed", "source", "track", "wbr", "keygen")
 # libxml2 stops building the tree at a stray </body> or </html> and leaves out what follows
 # (a CMS template that closes the page mid-article); browsers ignore such end tags and keep the
 # text in <body>. Without them libxml2 closes both elements at the end of the input, as browsers do.
-STRAY_END = re.compile(r"</(?:body|html)\s*>", re.I)
+STRAY_END = re.compile(rb"</(?:body|html)\s*>", re.I)
 
 
 def parse_page(html: str) -> Element:
     """The page's <html> element (an empty one when there is no markup at all)."""
     # A plain etree parser: lxml.html's element classes cost a Python call per element touched.
     parser = etree.HTMLParser(encoding="utf-8", huge_tree=True)  # parsers are not thread-safe
-    root = etree.fromstring(STRAY_END.sub("", html).encode("utf-8", "replace"), parser)
+    root = etree.fromstring(STRAY_END.sub(b"", html.encode("utf-8", "replace")), parser)
     if root is None:
         return etree.Element("html")
     for void in list(root.iter(HTML5_VOIDS)):
