@@ -18,6 +18,10 @@ test: $(BIN)/.installed
 	bash tests/install-tools.sh
 	$(BIN)/python -m pytest
 
+# Benchmarks (about 30 minutes; `make bench QUICK=1` for small sizes): figures in bench/out/summary.json.
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run_all $(if $(QUICK),--quick)
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 

@@ -33,9 +33,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from crawler.dedup import cluster_article
-from crawler.neardup import near_text
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -352,6 +349,10 @@ class Store:
 
     def save_article(self, record: ArticleRecord) -> str:
         """Store one crawled article; say whether it was new, updated, unchanged or a duplicate."""
+        # Imported here: MinHash pulls numpy and datasketch (50 MB), which only crawls need.
+        from crawler.dedup import cluster_article
+        from crawler.neardup import near_text
+
         now = utcnow()
         urls = [record.url, *record.aliases]
         with self.session() as s:
@@ -360,12 +361,10 @@ class Store:
             ).first()
             outcome = "unchanged"
             if article is None:
-                article = s.scalars(
-                    select(Article).where(
-                        Article.source_id == record.source_id,
-                        Article.content_hash == record.content_hash,
-                    )
-                ).first()
+                # By hash alone, then the source: with both in the query SQLite picks the
+                # source_id index and reads every article of the source (44 ms at 1M stored).
+                same_text = s.scalars(select(Article).where(Article.content_hash == record.content_hash))
+                article = next((a for a in same_text if a.source_id == record.source_id), None)
                 outcome = "duplicate" if article is not None else "new"
             if article is None:
                 article = Article(source_id=record.source_id, url=record.url, first_seen=now,

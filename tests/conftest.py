@@ -69,12 +69,12 @@ def sample_config(tmp_path: Path) -> Path:
     return target
 
 
-FEED_SITES = REPO / "tests" / "sites"
+FEED_SITES = REPO / "tests" / "fixtures" / "feed-sites"
 
 
 @pytest.fixture(scope="session")
 def feed_sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """tests/sites crawled once over HTTP into a fresh store, feeds built; the config's path.
+    """tests/fixtures/feed-sites crawled once over HTTP into a fresh store, feeds built; the config's path.
 
     Copies of a story are left unmarked (cluster_id NULL) whatever the dedup engine did, so the
     feed tests know what to expect; test_feeds_clusters marks them itself. Read-only: a test

@@ -1,4 +1,4 @@
-"""Feeds built from a real crawl of tests/sites: what each feed holds, and when files change.
+"""Feeds built from a real crawl of tests/fixtures/feed-sites: what each feed holds, and when files change.
 
 Two fixture departments: Thử Nghiệm (an ordinary article, one on measurement, one hostile
 page) and Lân Cận (its own article and a republished copy of Thử Nghiệm's workshop story).

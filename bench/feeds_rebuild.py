@@ -1,0 +1,156 @@
+"""Feeds: rebuilding every feed from a store of 100k articles, and after one source changed.
+
+The store is synthetic but shaped like a real one: 60 sources, articles with bodies of
+real-article length (a few KB of HTML and text) and publication dates over ten years. It is
+made once and kept (bench/out/feeds/), then copied for each run. Timed: a full build into an
+empty folder, a full rebuild with nothing new, and, after one new article in one source, the
+incremental rebuild of that source (`build_feeds(..., sources={...})`, when feeds/ has it).
+
+    python -m bench.feeds_rebuild [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import inspect
+import random
+import shutil
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from sqlalchemy import insert
+
+from bench.common import OUT, REPO, Clock, own_usage, save, table
+from bench.templates import load_samples
+from crawler.config import Config, load_config
+from crawler.store import Article, ArticleRecord, ArticleUrl, Store
+
+SOURCES = 60
+FULL_ARTICLES = 100_000
+QUICK_ARTICLES = 5_000
+TARGET_SECONDS = 2.0
+BATCH = 5_000
+
+
+def word_pool() -> list[str]:
+    return [w for sample in load_samples() for w in sample.words] or ["khoa", "học", "công", "nghệ"]
+
+
+def paragraphs(rng: random.Random, words: list[str], count: int) -> list[str]:
+    """A pool of paragraphs of real-article length to assemble bodies from."""
+    return [" ".join(rng.choices(words, k=rng.randint(50, 110))) + "." for _ in range(count)]
+
+
+def write_config(folder: Path) -> Path:
+    sources = [{"id": f"src{n:02d}", "name": f"Sở KH&CN số {n}",
+                "listing": [f"http://src{n:02d}.example.gov.vn/tin-tuc"]} for n in range(SOURCES)]
+    config = {"store": {"url": "sqlite:///store.db"}, "feeds": {"dir": "public"}, "sources": sources}
+    path = folder / "deptfeeds.toml"
+    path.write_text(tomli_w.dumps(config), "utf-8")
+    return path
+
+
+def fill_store(store: Store, config: Config, articles: int, seed: int = 1) -> None:
+    """Insert `articles` synthetic articles spread over the sources, in big batches."""
+    store.sync_sources(config.sources)
+    rng = random.Random(seed)
+    pool = paragraphs(rng, word_pool(), 3000)
+    newest = datetime(2025, 6, 1, tzinfo=UTC)
+    with store.engine.begin() as connection:
+        for start in range(0, articles, BATCH):
+            rows, urls = [], []
+            for n in range(start, min(start + BATCH, articles)):
+                source = config.sources[n % len(config.sources)]
+                body = rng.sample(pool, rng.randint(4, 9))
+                text = "\n".join(body)
+                url = f"{source.listing[0]}/bai-viet-{n}.html"
+                published = newest - timedelta(minutes=rng.randint(0, 10 * 365 * 24 * 60))
+                rows.append({"id": n + 1, "source_id": source.id, "url": url,
+                             "title": " ".join(rng.choices(pool[n % len(pool)].split(), k=12)),
+                             "summary": body[0][:300], "body_html": "".join(f"<p>{p}</p>" for p in body),
+                             "body_text": text, "author": "Phòng Quản lý khoa học", "image_url": None,
+                             "categories": [], "published": published, "date_source": "metadata",
+                             "extraction": {}, "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+                             "first_seen": published, "last_seen": published, "updated": published})
+                urls.append({"url": url, "article_id": n + 1})
+            connection.execute(insert(Article), rows)
+            connection.execute(insert(ArticleUrl), urls)
+
+
+def cached_store(articles: int) -> Path:
+    """A folder with the config and a filled store, made again only when the schema changed."""
+    stamp = hashlib.sha1((REPO / "crawler" / "store.py").read_bytes()).hexdigest()[:12]
+    folder = OUT / "feeds" / f"store-{articles}-{stamp}"
+    if not (folder / "ready").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        config = load_config(write_config(folder))
+        store = Store(config.store_url)
+        try:
+            fill_store(store, config, articles)
+        finally:
+            store.close()
+        (folder / "ready").touch()
+    return folder
+
+
+def timed(label: str, build: Any) -> dict[str, Any]:
+    with Clock() as clock:
+        written = build()
+    return {"build": label, "seconds": round(clock.wall, 3), "cpu_seconds": round(clock.cpu, 3),
+            "files": len(written),
+            "changed": sum(1 for changed in written.values() if changed)}
+
+
+def new_article(source_id: str, listing: str) -> ArticleRecord:
+    text = "Bài viết mới nhất, đăng sau lần dựng feed trước. " * 20
+    return ArticleRecord(source_id=source_id, url=f"{listing}/bai-viet-moi.html", title="Bài viết mới nhất",
+                         summary=text[:200], body_html=f"<p>{text}</p>", body_text=text,
+                         published=datetime.now(UTC), content_hash=hashlib.sha256(text.encode()).hexdigest())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_ARTICLES} articles")
+    parser.add_argument("--articles", type=int)
+    args = parser.parse_args(argv)
+    from feeds.build import build_feeds
+
+    articles = args.articles or (QUICK_ARTICLES if args.quick else FULL_ARTICLES)
+    cache = cached_store(articles)
+    work = OUT / "feeds" / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(cache, work)
+    config = load_config(work / "deptfeeds.toml")
+    store = Store(config.store_url)
+    try:
+        runs = [timed("full, empty folder", lambda: build_feeds(store, config)),
+                timed("full, nothing new", lambda: build_feeds(store, config))]
+        changed = config.sources[7]
+        store.save_article(new_article(changed.id, changed.listing[0]))
+        if "sources" in inspect.signature(build_feeds).parameters:
+            runs.append(timed(f"one source changed ({changed.id})",
+                              lambda: build_feeds(store, config, sources={changed.id})))
+        else:
+            full = timed("one source changed, full (no sources= yet)", lambda: build_feeds(store, config))
+            runs.append({**full, "note": "feeds.build.build_feeds has no sources= parameter"})
+    finally:
+        store.close()
+    db_mb = (work / "store.db").stat().st_size / 1e6
+    result = {"articles": articles, "sources": SOURCES, "store_mb": round(db_mb, 1), "runs": runs,
+              **own_usage(), "targets": {"full rebuild <= 2 s": runs[0]["seconds"] <= TARGET_SECONDS}}
+    print(f"feeds rebuild: {articles} articles in {SOURCES} sources ({db_mb:.0f} MB store)")
+    print(table([(r["build"], r["seconds"], r["cpu_seconds"], r["files"], r["changed"]) for r in runs],
+                ("build", "seconds", "cpu s", "files", "changed")))
+    ok = result["targets"]["full rebuild <= 2 s"]
+    print(f"  target full rebuild <= {TARGET_SECONDS} s: {'met' if ok else 'MISSED'}")
+    save("feeds_rebuild", result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
