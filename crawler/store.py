@@ -15,9 +15,11 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -32,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.schema import CreateColumn
 
 
 def utcnow() -> datetime:
@@ -70,6 +73,7 @@ class SourceRow(Base):
 
 class Article(Base):
     __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_source_sort_date", "source_id", "sort_date"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
@@ -89,6 +93,9 @@ class Article(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The date feeds sort on, computed by the database so every write keeps it and an index covers it.
+    sort_date: Mapped[datetime] = mapped_column(UTCDateTime, Computed("coalesce(published, first_seen)"),
+                                                index=True)
 
 
 class ArticleUrl(Base):
@@ -182,17 +189,23 @@ class ArticleRecord:
 
 
 def _add_missing_columns(engine: Engine) -> None:
-    """Add columns that newer versions declare to tables an older version created."""
+    """Add columns and indexes that newer versions declare to tables an older version created."""
     inspector = inspect(engine)
     with engine.begin() as connection:
         for table in Base.metadata.sorted_tables:
             present = {c["name"] for c in inspector.get_columns(table.name)}
             for column in table.columns:
-                if column.name not in present and column.server_default is not None:
+                if column.name not in present and column.computed is not None:
+                    # The database computes the column, so adding it backfills every row.
+                    spec = CreateColumn(column).compile(dialect=engine.dialect)
+                    connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {spec}"))
+                elif column.name not in present and column.server_default is not None:
                     kind = column.type.compile(engine.dialect)
                     default = column.server_default.arg  # type: ignore[attr-defined]
                     connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} '
                                             f"{kind} NOT NULL DEFAULT {default}"))
+            for index in table.indexes:
+                index.create(connection, checkfirst=True)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
