@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from crawler.store import Article, Store
 from feeds.topics import Searchable
@@ -30,6 +30,8 @@ EARLIEST_FIRST = (Article.sort_date.asc(), Article.id.asc())
 PLACING = (Article.id, Article.source_id, Article.cluster_id)
 TEXT = (Article.title, Article.summary, Article.body_text, Article.categories)
 BATCH = 500  # ids per query: well under SQLite's parameter limit
+# What no entry shows, left in the database (reading one raises instead of querying).
+UNSHOWN = (defer(Article.body_text, raiseload=True), defer(Article.extraction, raiseload=True))
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,10 @@ def _texts(session: Session, ids: list[int]) -> dict[int, Any]:
 
 
 def _load(session: Session, ids: Iterable[int]) -> dict[int, Article]:
-    """Whole articles by id, in batches that stay under SQLite's parameter limit."""
+    """Articles by id with what entries show, in batches that stay under SQLite's parameter limit."""
     ids = sorted(ids)
     loaded: dict[int, Article] = {}
     for start in range(0, len(ids), BATCH):
-        batch = ids[start:start + BATCH]
-        loaded.update((a.id, a) for a in session.scalars(select(Article).where(Article.id.in_(batch))))
+        query = select(Article).options(*UNSHOWN).where(Article.id.in_(ids[start:start + BATCH]))
+        loaded.update((a.id, a) for a in session.scalars(query))
     return loaded
