@@ -357,7 +357,7 @@ class Store:
         with self.session() as s:
             return list(s.scalars(
                 select(Article).where(Article.cluster_id == cluster_id)
-                .order_by(func.coalesce(Article.published, Article.first_seen), Article.id)
+                .order_by(Article.sort_date, Article.id)
             ))
 
     def save_article(self, record: ArticleRecord) -> str:
@@ -401,9 +401,7 @@ class Store:
 
     def articles(self, source_id: str | None = None, limit: int | None = None) -> list[Article]:
         """Articles newest first (by publication, then first sight)."""
-        query = select(Article).order_by(
-            func.coalesce(Article.published, Article.first_seen).desc(), Article.id.desc()
-        )
+        query = select(Article).order_by(Article.sort_date.desc(), Article.id.desc())
         if source_id is not None:
             query = query.where(Article.source_id == source_id)
         if limit is not None:
@@ -414,7 +412,7 @@ class Store:
     def newest_article_date(self, source_id: str) -> datetime | None:
         """When the source last published, as far as the store knows (first sight if undated)."""
         with self.session() as s:
-            return s.scalar(select(func.max(func.coalesce(Article.published, Article.first_seen)))
+            return s.scalar(select(func.max(Article.sort_date))
                             .where(Article.source_id == source_id))
 
     def count_articles(self, source_id: str | None = None) -> int:
