@@ -8,6 +8,9 @@ together at its end (feeds.write.WriteBatch), so a failed build leaves every old
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -76,6 +79,20 @@ def empty_feed(spec: FeedSpec, base_url: str) -> Feed:
     return Feed(spec.path, spec.title, spec.description, spec.home_url, spec.author, urls)
 
 
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Hold Python's cycle collector during a build: its ~130 passes over every live article and
+    element took ~10 % of a 100k-article build's CPU time to free some 3k objects, which it
+    frees as well once the build is over."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -> dict[Path, bool]:
     """Write the feeds (only those `sources` affect, if given); return each file and whether it changed."""
     source_specs, combined_spec, topic_specs = feed_specs(config)
@@ -100,7 +117,7 @@ def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -
                 written[path] = batch.write_if_changed(path, outputs[suffix])
         return feeds
 
-    with WriteBatch() as batch:
+    with cycle_collection_paused(), WriteBatch() as batch:
         source_feeds = build(source_specs, batch)
         (combined,) = build([combined_spec], batch)
         topic_feeds = build(topic_specs, batch)
