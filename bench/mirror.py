@@ -46,9 +46,13 @@ class GeneratedSite:
     pages: list[str]
 
 
+def _numbers(text: str) -> list[re.Match]:
+    """Runs of digits, leaving alone those inside percent-escapes (%C4%90 is a letter)."""
+    return [m for m in re.finditer(r"%[0-9A-Fa-f]{2}|(\d+)", text) if m.group(1)]
+
+
 def _replace_last_number(text: str, number: int) -> str:
-    runs = list(re.finditer(r"\d+", text))
-    last = runs[-1]
+    last = _numbers(text)[-1]
     return text[:last.start()] + str(number) + text[last.end():]
 
 
@@ -56,12 +60,14 @@ def article_url(template_url: str, host: str, index: int) -> str:
     """A new article URL of the same shape as the sample's: another id, or another slug."""
     parts = urlsplit(template_url)
     path, query = parts.path, parts.query
-    if re.search(r"\d", query):
+    if _numbers(query):
         query = _replace_last_number(query, FIRST_ID + index)
     else:
         head, _, last = path.rstrip("/").rpartition("/")
         trail = "/" if path.endswith("/") else ""
-        if re.search(r"\d", last):
+        if re.match(r"\d+-", last):  # Joomla's "1612-slug": the leading number is the id
+            last = f"{FIRST_ID + index}{last[last.index('-'):]}"
+        elif _numbers(last):
             last = _replace_last_number(last, FIRST_ID + index)
         else:
             stem, dot, ext = last.rpartition(".") if "." in last else (last, "", "")

@@ -224,8 +224,13 @@ def _listed_anchors(soup: BeautifulSoup, sample: Sample) -> list[Tag]:
         if anchors:
             return anchors
     urls = {t.url for t in sample.articles}
-    return [a for a in soup.find_all("a", href=True)
-            if urljoin(sample.listing_url, a["href"]).split("#")[0] in urls]
+
+    def reaches(href: str) -> bool:
+        # Liferay lists its articles with a ?redirect= back to the list that the article URL lacks.
+        url = urljoin(sample.listing_url, href).split("#")[0]
+        return url in urls or url.split("?")[0] in urls
+
+    return [a for a in soup.find_all("a", href=True) if reaches(a["href"])]
 
 
 def listing_template(sample: Sample) -> ListingTemplate:

@@ -81,6 +81,11 @@ def _record(spider: Spider, url: str, reason: str) -> None:
         log.warning("%s: %s", url, reason)
 
 
+def remember_fault(request: Request, retry: Request, kind: str) -> None:
+    """Carry the faults met so far on the retry, so a page that answers in the end still names them."""
+    retry.meta["faults"] = [*request.meta.get("faults", []), kind]
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retries, spaced out: Retry-After when given (up to a cap), else exponential backoff."""
 
@@ -107,6 +112,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is None:
             return response
         delay = asked if asked is not None else self.backoff(retry.meta["retry_times"])
+        remember_fault(request, retry, f"http-{response.status}")
         log.warning("%s: http-%d, retry %d in %.1fs%s", request.url, response.status,
                     retry.meta["retry_times"], delay, " (Retry-After)" if asked is not None else "")
         await sleep(delay)
@@ -120,6 +126,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if retry is None:
             return None
         delay = self.backoff(retry.meta["retry_times"])
+        remember_fault(request, retry, exception_kind(exception) or type(exception).__name__)
         log.warning("%s: %s, retry %d in %.1fs", request.url,
                     exception_kind(exception) or type(exception).__name__,
                     retry.meta["retry_times"], delay)

@@ -73,7 +73,7 @@ class StorePipeline:
             status = "failed"
         if self.run_id is not None:
             self.store.finish_run(self.run_id, status, {"pages": pages, **self.counts, **articles},
-                                  failures)
+                                  failures, list(getattr(spider, "recovered", [])))
         log.info("%s: %d article pages fetched (%d not modified), %d known ones skipped",
                  spider.source.id, articles["fetched"], articles["not_modified"], articles["skipped"])
         self.store.close()

@@ -125,6 +125,8 @@ class CrawlRun(Base):
     not_modified: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     errors: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # faults met on the way to pages that answered in the end (a 500 retried, then 200)
+    recovered: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="'[]'")
 
 
 class NearDoc(Base):
@@ -265,10 +267,12 @@ class Store:
             return run.id
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int],
-                   errors: list[dict[str, str]]) -> CrawlRun:
+                   errors: list[dict[str, str]],
+                   recovered: list[dict[str, str]] | None = None) -> CrawlRun:
         with self.session() as s:
             run = s.get_one(CrawlRun, run_id)
             run.ended, run.status, run.errors = utcnow(), status, errors
+            run.recovered = recovered or []
             for key, value in counts.items():
                 setattr(run, key, value)
             return run

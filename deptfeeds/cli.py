@@ -59,6 +59,8 @@ def summary_table(runs: Sequence) -> str:
     for run in runs:
         for error in run.errors:
             lines.append(f"  {run.source_id}: {error['url']}: {error['error']}")
+        for fault in run.recovered or []:
+            lines.append(f"  {run.source_id}: {fault['url']}: recovered: {fault['error']}")
     return "\n".join(lines)
 
 

@@ -62,9 +62,9 @@ def resolve(site: Site, path: str, query: str) -> Path | None:
     candidate = (site.root / relative).resolve()
     if site.root.resolve() not in (candidate, *candidate.parents):
         return None
-    if candidate.is_dir():
+    if (candidate / "index.html").is_file():
         candidate = candidate / "index.html"
-    elif not candidate.is_file():
+    elif not candidate.is_file():  # also a folder without an index: /tin-tuc beside /tin-tuc/bai-1
         candidate = candidate.with_name(candidate.name + ".html")
     return candidate if candidate.is_file() else None
 

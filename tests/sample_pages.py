@@ -71,6 +71,11 @@ class SamplePage:
 
 
 def route_key_of(url: str) -> str:
+    """What a URL reaches: the file the mirror serves for it (links may add parameters such as
+    Liferay's `?redirect=`), or its route when no file answers."""
+    served = page_file(url)
+    if served is not None:
+        return served.relative_to(SITES).as_posix()
     parts = urlsplit(url)
     return f"{parts.hostname}{route_key(parts.path + ('?' + parts.query if parts.query else ''))}"
 

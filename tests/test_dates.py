@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crawler.extract import SiteRules, extract_article
+from crawler.extract.clean import chrome_rule
 from crawler.extract.dates import find_dates, parse_date
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -31,6 +32,9 @@ def vn(*parts: int) -> datetime:
     ("(07/11/2023 03:45 CH)", vn(2023, 11, 7, 15, 45)),
     ("(10/01/2025 12:05 SA)", vn(2025, 1, 10, 0, 5)),
     ("ngày 07 tháng 11 năm 2023", vn(2023, 11, 7)),
+    ("14 Tháng 3 2024 08:15", vn(2024, 3, 14, 8, 15)),                      # Joomla 3 in Vietnamese
+    ("Ngày đăng: Thứ năm, 14 Tháng 3 2024 08:15", vn(2024, 3, 14, 8, 15)),
+    ("Cập nhật lần cuối: Thứ hai, 19 Tháng 9 2022 07:58", vn(2022, 9, 19, 7, 58)),
     ("Thứ Ba, ngày 14/01/2020", vn(2020, 1, 14)),
     ("Thursday, May 26, 2022", vn(2022, 5, 26)),
     ("Posted on 26 May 2022 by bientap", vn(2022, 5, 26)),
@@ -57,6 +61,16 @@ def test_every_printed_form_is_read(printed: str, meant: datetime) -> None:
 ])
 def test_impossible_dates_are_rejected(impossible: str) -> None:
     assert parse_date(impossible) is None
+
+
+def test_a_count_of_months_is_not_a_date() -> None:
+    assert parse_date("Dự án thực hiện trong 24 tháng 3 đợt, từ năm 2022") is None
+
+
+def test_a_joomla_article_info_line_is_chrome() -> None:
+    for line in ("Ngày đăng: Thứ năm, 14 Tháng 3 2024 08:15", "Ngày tạo: Thứ năm, 15 Tháng 9 2022 16:47",
+                 "Cập nhật lần cuối: Thứ hai, 19 Tháng 9 2022 07:58"):
+        assert chrome_rule(line).name == "dateline", line
 
 
 def test_a_date_in_the_future_is_rejected() -> None:

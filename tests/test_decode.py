@@ -80,5 +80,17 @@ def test_zero_width_and_control_characters_are_removed() -> None:
     assert not any(char in article.body_html for char in "\u200b\u200d\u200e\ufeff\u00ad\x07\x0b")
 
 
+@pytest.mark.parametrize(("printed", "kept"), [
+    ("Nhà khoa học 👩\u200d🔬 nữ", "Nhà khoa học 👩\u200d🔬 nữ"),          # one emoji: woman scientist
+    ("Gia đình 👨\u200d👩\u200d👧", "Gia đình 👨\u200d👩\u200d👧"),
+    ("Cờ 🏳\ufe0f\u200d🌈", "Cờ 🏳\ufe0f\u200d🌈"),                       # a variation selector before it
+    ("Kon\u200d Tum", "Kon Tum"),                                          # between letters: invisible debris
+    ("\u200d🔬 đầu dòng", "🔬 đầu dòng"),
+    ("chữ\u202e ngược\u202c và\u200b cách", "chữ ngược và cách"),         # bidi overrides, zero-width space
+])
+def test_the_zero_width_joiner_stays_only_inside_an_emoji(printed: str, kept: str) -> None:
+    assert clean_text(printed) == kept
+
+
 def test_clean_text_folds_non_breaking_spaces_and_collapses_whitespace() -> None:
     assert clean_text("  Đại biểu\xa0\xa0 Ban\tTuyên giáo\n Tỉnh ủy ") == "Đại biểu Ban Tuyên giáo Tỉnh ủy"

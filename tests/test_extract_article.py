@@ -75,6 +75,13 @@ def test_an_unclosed_embed_does_not_swallow_the_paragraphs_after_it() -> None:
     assert article.paragraphs == [P2, P3]
 
 
+@pytest.mark.parametrize("stray", ["</html></body>", "</body>", "</HTML >"])
+def test_text_after_a_stray_end_of_page_tag_is_kept(stray: str) -> None:
+    """Browsers ignore a </body> or </html> printed mid-page; libxml2 stopped reading there."""
+    article = extract(page(f"<p>{LEAD}</p><p>{P2}{stray}<p>{P3}</p>"))
+    assert article.paragraphs == [P2, P3]
+
+
 def test_empty_and_nbsp_paragraphs_go() -> None:
     empty = "<p>&nbsp;</p><p> </p><p class='MsoNormal'><o:p></o:p></p>"
     article = extract(page(f"<p>{LEAD}</p>{empty}<p>{P2}</p>"))

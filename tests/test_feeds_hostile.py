@@ -1,6 +1,7 @@
 """A page full of script payloads and XML-invalid characters: every feed stays valid and harmless.
 
-Once through a real crawl (tests/fixtures/feed-sites/sokhcn.thunghiem.gov.vn/2025/04/tap-huan-an-toan-thong-tin/),
+Once through a real crawl
+(tests/fixtures/feed-sites/sokhcn.thunghiem.gov.vn/2025/04/tap-huan-an-toan-thong-tin/),
 once stored straight into the store, so the feed layer is shown to hold even if cleaning at
 crawl time lets something through.
 """

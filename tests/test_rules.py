@@ -27,7 +27,7 @@ PARAGRAPHS = [
 # rule name -> (the noise as a page prints it, a string of it that must not survive)
 EXAMPLES: dict[str, tuple[str, str]] = {
     "code": ("<script>var luotXem = 1204;</script><style>.x{color:red}</style>", "luotXem"),
-    "comments": ("<!--[if gte vml 1]><v:shape alt='x'></v:shape><![endif]-->", "gte vml"),
+    "comments": ("<!--[if gte vml 1]>\n<v:shape alt='x'>\n</v:shape><![endif]-->", "gte vml"),  # over lines
     "word-debris": ("<xml><w:WordDocument>Normal 0 false false false</w:WordDocument></xml>"
                     "<p class=\"MsoNormal\"><o:p>&nbsp;</o:p></p>", "Normal 0 false"),
     "file-path-alt": ('<p><img src="/f/IMG_4774.JPG" alt="Description: C:\\Users\\Tu\\IMG_4774.JPG"></p>',

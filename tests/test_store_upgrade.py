@@ -1,7 +1,7 @@
-"""A store written by an older version (no `sort_date` column) opens, upgrades itself and builds feeds.
+"""A store written by an older version opens and gains the columns newer versions declare.
 
-The old store is a real SQLite file made with the exact tables the previous version created,
-holding rows written the way that version wrote them.
+The old stores are real SQLite files: made with the tables the previous version created, or
+with a column dropped again, holding rows written the way that version wrote them.
 """
 
 from __future__ import annotations
@@ -87,3 +87,25 @@ def test_an_old_store_gains_the_sort_date_and_its_feeds_stay_newest_first(tmp_pa
         assert [a.title for a in again.articles("cu")] == [NEWEST, UNDATED, DATED]
     finally:
         again.close()
+
+
+def test_a_store_from_before_recovered_faults_opens_and_records_them(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    Store(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as db:  # as the version before the column existed left it
+        db.execute("ALTER TABLE crawl_runs DROP COLUMN recovered")
+        db.execute("INSERT INTO sources (id, name, listing, created) VALUES ('langson', 'Sở KH&CN Lạng Sơn',"
+                   " '[]', '2026-11-01 00:00:00')")
+        db.execute("INSERT INTO crawl_runs (source_id, started, status, pages, new, updated, duplicate,"
+                   " unchanged, errors) VALUES ('langson', '2026-11-01 00:00:00', 'ok', 3, 1, 0, 0, 0, '[]')")
+
+    store = Store(f"sqlite:///{path}")
+    try:
+        old = store.last_run("langson")
+        assert old is not None and old.recovered == [] and old.pages == 3
+        fault = {"url": "https://sokhcn.langson.gov.vn/a", "error": "http-500, then answered (2 tries)"}
+        run_id = store.start_run("langson")
+        store.finish_run(run_id, "ok", {"pages": 2}, [], [fault])
+        assert store.last_run("langson").recovered == [fault]
+    finally:
+        store.close()

@@ -22,8 +22,18 @@ from crawler.extract.dates import DEFAULT_TZ
 from crawler.extract.decode import decode_html
 from crawler.extract.figures import Image, attach_captions
 from crawler.extract.metadata import Metadata, find_title, is_author, read_metadata
-from crawler.extract.nearby import short_lines
-from crawler.extract.page import Element, elements, holds, parse_page, remove, text_of, to_soup
+from crawler.extract.nearby import around, short_lines
+from crawler.extract.page import (
+    Element,
+    elements,
+    has_descendant,
+    holds,
+    is_element,
+    parse_page,
+    remove,
+    text_of,
+    to_soup,
+)
 from crawler.extract.published import date_in_body, find_published
 from crawler.extract.select import Selection
 from crawler.extract.text import clean_text, scrub
@@ -115,6 +125,20 @@ def _lead_element(root: Element, selectors: tuple[str, ...], title_tag: Element 
     return None
 
 
+def _pictures_before(container: Element) -> list[Element]:
+    """Blocks of nothing but photos printed just before the body, outside it: the article's own
+    picture, which CMSs keep in a field of its own (Joomla's full-text image beside `articleBody`)."""
+    found: list[Element] = []
+    for sibling in container.itersiblings(preceding=True):
+        if not is_element(sibling):
+            continue
+        if not (sibling.tag == "img" or has_descendant(sibling, ("img",))) or any(
+                text.strip() for text in sibling.itertext()):
+            break
+        found.insert(0, sibling)
+    return found
+
+
 def _author_element(root: Element, selectors: tuple[str, ...], container: Element) -> Element | None:
     tag = first_match(root, selectors)
     if tag is None:
@@ -125,12 +149,12 @@ def _author_element(root: Element, selectors: tuple[str, ...], container: Elemen
 
 
 def _author(byline: str | None, title_tag: Element | None, title: str, container: Element,
-            meta: Metadata) -> tuple[str | None, str]:
+            meta: Metadata, keep: frozenset[Element]) -> tuple[str | None, str]:
     """The author when no selector gave one: byline, a labelled line, then metadata."""
     if byline:
         return byline, "generic:byline"
-    near = short_lines(title_tag, skip=title) if title_tag is not None else []
-    labelled = labelled_author(near) or labelled_author(short_lines(container))
+    near = short_lines(title_tag, skip=title, own=around(title_tag, keep)) if title_tag is not None else []
+    labelled = labelled_author(near) or labelled_author(short_lines(container, own=around(container, keep)))
     if labelled:
         return labelled, "generic:labelled-byline"
     names = [clean_text(name) for name, _ in meta.authors if is_author(name)]
@@ -178,7 +202,7 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
     configured_body = first_match(root, rules.body)
     published, date_source = find_published(
         root, selectors=rules.date, origin=rules.origin("date"), meta=meta, title_tag=title_tag,
-        title=title, container=configured_body, timezone=timezone, listing_date=listing_date)
+        title=title, container=configured_body, timezone=timezone, listing_date=listing_date, keep=keep)
     prune(root, protected=[title_tag, configured_body], extra=rules.strip, keep=keep)
 
     container, paths["body"] = find_body(root, rules.body, rules.origin("body"), keep)
@@ -207,11 +231,19 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
         lead_blocks = to_blocks(to_soup(lead_tag), url)
         paths["summary"] = rules.origin("lead") if rules.lead else "generic:lead-element"
 
+    pictures: list[Block] = []
+    images: list[Image] = []
+    for picture in _pictures_before(container):
+        found, shown = attach_captions(to_blocks(to_soup(picture), url), OUTPUT)
+        pictures += found
+        images += shown
     blocks = drop_chrome(lead_blocks + to_blocks(to_soup(container), url), title)
-    blocks, images = attach_captions(blocks, OUTPUT)
+    blocks, in_body = attach_captions(blocks, OUTPUT)
+    blocks = pictures + blocks
+    images += [image for image in in_body if image.url not in {shown.url for shown in images}]
     blocks, byline = take_byline(blocks)
     if author is None or not is_author(author):
-        author, paths["author"] = _author(byline, title_tag, title, container, meta)
+        author, paths["author"] = _author(byline, title_tag, title, container, meta, keep)
     lead, blocks = compose(blocks, title)
     paths.setdefault("summary", "generic:first-paragraph" if lead else "none")
 

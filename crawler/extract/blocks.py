@@ -28,6 +28,8 @@ IMAGE_ATTRIBUTES = ("data-src", "data-original", "data-lazy-src", "data-lazy", "
 NOT_PHOTO = re.compile(r"(spacer|pixel|pix|blank|icon|loading|print|email|facebook|twitter|zalo|rss"
                        r"|logo|banner|button|arrow|bullet)[^/]*\.(gif|png|jpe?g|svg)$", re.I)
 MIN_PHOTO_SIDE = 40
+MIN_CAPTION_WORDS = 3  # an image title shorter than this is a label ("Hội nghị"), not a caption
+FILE_NAME = re.compile(r"\.(jpe?g|png|gif|webp|bmp|tiff?)$|^(img|dsc|image|anh)[_-]?\d+$", re.I)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Block:
     caption: bool = False
     source: Tag | None = None
     image: str = ""
+    tooltip: str = ""  # an image's `title`: its caption when nothing printed follows it
 
 
 @dataclass
@@ -170,6 +173,8 @@ class Builder:
 
     def build(self, container: Tag) -> list[Block]:
         self.root = container
+        if container.name == "img":
+            self.figure(container, container)
         self.walk(container, Style().inside(container), "p")
         self.flush("p")
         return self.blocks
@@ -291,7 +296,12 @@ class Builder:
         node = self.out.new_tag("figure")
         node.append(self.out.new_tag("img", src=url, alt=""))
         source = parent if parent is not self.root else None
-        self.blocks.append(Block(kind="figure", node=node, text="", source=source, image=url))
+        title = clean_text(str(img.get("title") or ""))
+        tooltip = title if len(title.split()) >= MIN_CAPTION_WORDS and not FILE_NAME.search(title) else ""
+        # Joomla's `img.caption`: the caption lives in `title` and a script prints it under the photo.
+        own = tooltip if "caption" in (img.get("class") or []) else ""
+        self.blocks.append(Block(kind="figure", node=node, text=own, source=source, image=url,
+                                 tooltip=tooltip))
 
     def listing(self, tag: Tag, style: Style) -> None:
         node = self.out.new_tag(tag.name)

@@ -2,8 +2,9 @@
 
 Handles 16/01/2020, 16-01-2020, 02 - 03 - 2022, 16/ 11 /2018, [13/08/2023 15:11],
 17/03/2023 : 00:03, 08:09 | 29-05-2024, (01/08/2022 10:03 SA), "ngày 07 tháng 11 năm 2023",
-"Thứ Ba, ngày 14/01/2020", "Thursday, May 26, 2022", 15h30 and ISO 8601. Impossible dates
-(zero dates, typo years, days past the month's end, the future) are rejected, never guessed.
+Joomla's "Thứ năm, 14 Tháng 3 2024 08:15", "Thứ Ba, ngày 14/01/2020", "Thursday, May 26, 2022",
+15h30 and ISO 8601. Impossible dates (zero dates, typo years, days past the month's end, the
+future) are rejected, never guessed.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ FUTURE_SLACK = timedelta(days=2)
 _TIME = (r"(?P<H>\d{1,2})\s*(?::|h|g|giờ)\s*(?P<M>\d{2})(?:\s*:\s*(?P<S>\d{2}))?"
          r"(?:\s*(?P<ampm>SA|CH|AM|PM)\b)?")
 _DMY = r"(?<![\d/.-])(?P<d>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<y>\d{4})(?!\d)"
-_VN_LONG = r"ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s*,?\s+năm\s+(?P<y>\d{4})(?!\d)"
+# "ngày 07 tháng 11 năm 2023", and Joomla's Vietnamese "14 Tháng 3 2024" (no "ngày", no "năm").
+_VN_LONG = (r"(?:ngày\s+)?(?<!\d)(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s*,?\s+(?:năm\s+)?"
+            r"(?P<y>\d{4})(?!\d)")
 _ISO = (r"(?<![\d/-])(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
         r"(?:\.\d+)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?(?!\d)")
 _YMD = r"(?<![\d/-])(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/])"

@@ -1,4 +1,8 @@
-"""Pair every photo with its caption: the italic, centred or "Ảnh:" line printed under it."""
+"""Pair every photo with its caption: the italic, centred or "Ảnh:" line printed under it.
+
+A caption drawn by a script from the image's `title` (Joomla's `img.caption`) is the image's
+own; so is the `title` of a photo that nothing printed follows.
+"""
 
 from __future__ import annotations
 
@@ -54,13 +58,15 @@ def attach_captions(blocks: list[Block], out: BeautifulSoup) -> tuple[list[Block
         if block.kind != "figure":
             kept.append(block)
             continue
-        lines: list[str] = []
-        if index < len(blocks) and _caption_like(blocks[index], block):
+        lines: list[str] = [block.text] if block.text else []
+        if not lines and index < len(blocks) and _caption_like(blocks[index], block):
             lines.append(blocks[index].text)
             index += 1
             if index < len(blocks) and _continues(blocks[index - 1], blocks[index]):
                 lines.append(blocks[index].text)
                 index += 1
+        if not lines and index == len(blocks) and block.tooltip:
+            lines.append(block.tooltip)  # nothing printed after the photo: its title is the caption
         caption = " ".join(lines)
         if caption:
             figcaption = out.new_tag("figcaption")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from crawler.extract.clean import chrome_rule, in_chrome
 from crawler.extract.page import Element, elements, has_descendant, marks, select, text_of
-from crawler.extract.text import clean_text, same_text
+from crawler.extract.text import clean_text
 
 ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "Report", "WebPage", "ReportageNewsArticle"}
 DATE_META = ["article:published_time", "og:published_time", "datePublished", "pubdate", "publishdate",
@@ -154,7 +154,59 @@ def strip_site_name(title: str, site_name: str = "") -> str:
 
 
 TITLE_MARKS = re.compile(r"title|tieude|tieu-de|headline", re.I)
-NOT_IN_HEADINGS = ("p", "div", "table", "ul")  # a heading holds none of these
+NOT_IN_HEADINGS = ("p", "div", "table", "ul", "ol", "li")  # a heading holds none of these
+NOT_HEADINGS = ("title", "meta", "a", "html", "body", "ul", "ol", "li", "dl", "menu")
+# Where a heading sits, best first: in the page's content; in a block marked as a header
+# (Liferay's `taglib-header`, Bootstrap's `page-header` wrap the article's own title), a
+# footer or a sidebar; in an item of a list (other articles' titles in "Các tin khác", "Tin mới").
+IN_CONTENT, IN_CHROME, IN_LIST = 0, 1, 2
+
+
+def _place(tag: Element, keep: frozenset[Element]) -> int:
+    if any(parent.tag == "li" for parent in tag.iterancestors()):
+        return IN_LIST
+    return IN_CHROME if in_chrome(tag, keep) else IN_CONTENT
+
+
+def _headings(root: Element) -> list[tuple[str, Element]]:
+    """Every element that may print the title: h1-h3 or an element marked as a title."""
+    headings = []
+    for tag in elements(root):
+        if tag.tag not in ("h1", "h2", "h3") and not TITLE_MARKS.search(marks(tag)):
+            continue
+        if tag.tag in NOT_HEADINGS or has_descendant(tag, NOT_IN_HEADINGS):
+            continue
+        printed = clean_text(text_of(tag))
+        if 10 <= len(printed) <= 400:
+            headings.append((printed, tag))
+    return headings
+
+
+def _matching(headings: list[tuple[str, Element]], declared: list[str],
+              keep: frozenset[Element]) -> tuple[str, Element] | None:
+    """The heading that prints a declared title, best placed first.
+
+    The declared title is evidence enough to take a heading from a block marked as chrome, but
+    a heading in the content wins, and one in a list of other articles comes last; then the
+    order of trust of the declared titles, then the page's order. A heading that prints only
+    the start or the end of one ("Title - Section - Site") must be the longest such, and not a
+    line of chrome: the site's name in the banner is the end of it too.
+    """
+    wanted = [clean_text(text).casefold() for text in declared]
+    exact, partial = [], []
+    for order, (text, tag) in enumerate(headings):
+        folded = text.casefold()
+        if folded in wanted:
+            exact.append((_place(tag, keep), wanted.index(folded), order))
+            continue
+        if len(text) < 20:
+            continue
+        ends = [index for index, title in enumerate(wanted)
+                if title.startswith(folded) or title.endswith(folded)]
+        if ends and chrome_rule(text) is None:
+            partial.append((_place(tag, keep), ends[0], -len(text), order))
+    best = min(exact or partial, default=None)
+    return headings[best[-1]] if best else None
 
 
 def find_title(root: Element, selectors: tuple[str, ...], origin: str, meta: Metadata,
@@ -169,35 +221,19 @@ def find_title(root: Element, selectors: tuple[str, ...], origin: str, meta: Met
     if meta.page_title:
         declared.append(strip_site_name(meta.page_title, meta.site_name))
         declared.append(meta.page_title)
-    headings = []
-    for tag in elements(root):
-        tag_marks = marks(tag)
-        if tag.tag not in ("h1", "h2", "h3") and not TITLE_MARKS.search(tag_marks):
-            continue
-        if tag.tag in ("title", "meta", "a", "html", "body") or has_descendant(tag, NOT_IN_HEADINGS):
-            continue
-        if in_chrome(tag, keep):
-            continue
-        printed = clean_text(text_of(tag))
-        if 10 <= len(printed) <= 400:
-            headings.append((printed, tag))
-    for wanted in declared:
-        for text, tag in headings:
-            if same_text(text, wanted):
-                return text, "generic:heading", tag
-    for wanted in declared:
-        for text, tag in headings:
-            folded, declared_title = text.casefold(), wanted.casefold()
-            if len(text) >= 20 and (declared_title.startswith(folded) or declared_title.endswith(folded)):
-                return text, "generic:heading", tag
+    headings = _headings(root)
+    found = _matching(headings, declared, keep)
+    if found is not None:
+        return found[0], "generic:heading", found[1]
     for text, tag in headings:
-        if tag.tag == "h1" and len(text) >= 20:
+        if tag.tag == "h1" and len(text) >= 20 and _place(tag, keep) == IN_CONTENT:
             return text, "generic:h1", tag
     for text, where in meta.titles:
         if clean_text(text):
             return strip_site_name(clean_text(text), meta.site_name), "generic:" + where, None
     for text, tag in headings:
-        if len(text) >= 20 and len(text.split()) >= 4 and chrome_rule(text) is None:
+        if (len(text) >= 20 and len(text.split()) >= 4 and chrome_rule(text) is None
+                and _place(tag, keep) == IN_CONTENT):
             return text, "generic:title-element", tag
     if meta.page_title:
         return strip_site_name(meta.page_title, meta.site_name), "generic:title-tag", None

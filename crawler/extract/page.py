@@ -11,6 +11,7 @@ blocks (blocks.py). The helpers here keep BeautifulSoup's meaning where the rule
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
@@ -26,19 +27,23 @@ Element = etree._Element
 NOT_TEXT = ("script", "style", "template", "rt", "rp")
 _OUTSIDE_NOT_TEXT = "[not(" + " or ".join(f"ancestor::{name}" for name in NOT_TEXT) + ")]"
 _TEXTS = etree.XPath("descendant-or-self::text()" + _OUTSIDE_NOT_TEXT, smart_strings=False)
-_TEXTS_AFTER = etree.XPath("following::text()" + _OUTSIDE_NOT_TEXT, smart_strings=False)
-_TEXTS_FROM = etree.XPath("(descendant::text() | following::text())" + _OUTSIDE_NOT_TEXT, smart_strings=False)
 # libxml2 parses HTML 4: it does not know these HTML5 void elements and nests whatever follows
 # one inside it (an <embed> in an article body swallowed the paragraphs after it, and the "code"
 # rule then removed them). They hold no text: they go, and what followed them stays in place.
 HTML5_VOIDS = ("embed", "source", "track", "wbr", "keygen")
 
 
+# libxml2 stops building the tree at a stray </body> or </html> and leaves out what follows
+# (a CMS template that closes the page mid-article); browsers ignore such end tags and keep the
+# text in <body>. Without them libxml2 closes both elements at the end of the input, as browsers do.
+STRAY_END = re.compile(rb"</(?:body|html)\s*>", re.I)
+
+
 def parse_page(html: str) -> Element:
     """The page's <html> element (an empty one when there is no markup at all)."""
     # A plain etree parser: lxml.html's element classes cost a Python call per element touched.
     parser = etree.HTMLParser(encoding="utf-8", huge_tree=True)  # parsers are not thread-safe
-    root = etree.fromstring(html.encode("utf-8", "replace"), parser)
+    root = etree.fromstring(STRAY_END.sub(b"", html.encode("utf-8", "replace")), parser)
     if root is None:
         return etree.Element("html")
     for void in list(root.iter(HTML5_VOIDS)):
@@ -77,9 +82,32 @@ def text_of(element: Element) -> str:
     return " ".join(_TEXTS(element))
 
 
-def texts_after(start: Element, inside: bool = False) -> list[str]:
-    """The text runs after `start` in reading order (from its own first one, when `inside`)."""
-    return _TEXTS_FROM(start) if inside else _TEXTS_AFTER(start)
+def _runs_in(element: Element) -> Iterator[tuple[str, Element]]:
+    """The text runs printed inside an element (not its tail), each with the element holding it."""
+    if not is_element(element) or element.tag in NOT_TEXT:
+        return
+    if element.text:
+        yield element.text, element
+    for child in element:
+        yield from _runs_in(child)
+        if child.tail:
+            yield child.tail, element
+
+
+def texts_after(start: Element, inside: bool = False) -> Iterator[tuple[str, Element]]:
+    """The text runs after `start` in reading order (from its own first one, when `inside`), each
+    with the element it is printed in; read lazily, as the callers stop after a few lines."""
+    if inside:
+        yield from _runs_in(start)
+    node = start
+    while (parent := node.getparent()) is not None:
+        if node.tail:
+            yield node.tail, parent
+        for sibling in node.itersiblings():
+            yield from _runs_in(sibling)
+            if sibling.tail:
+                yield sibling.tail, parent
+        node = parent
 
 
 def classes(element: Element) -> list[str]:

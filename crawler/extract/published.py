@@ -16,7 +16,7 @@ from lxml import etree
 
 from crawler.extract.dates import FoundDate, first_date
 from crawler.extract.metadata import Metadata
-from crawler.extract.nearby import short_lines
+from crawler.extract.nearby import around, elsewhere, short_lines
 from crawler.extract.page import Element, elements, select, text_of
 from crawler.extract.text import clean_text
 
@@ -50,9 +50,13 @@ def _from_metadata(meta: Metadata, timezone: str) -> FoundDate | None:
     return None
 
 
-def _from_time(root: Element, title_tag: Element | None, timezone: str) -> FoundDate | None:
+def _from_time(root: Element, title_tag: Element | None, own: frozenset[Element],
+               timezone: str) -> FoundDate | None:
+    """The first <time> after the title (anywhere without one), not a clock or another article's."""
     tags = _TIMES_FROM(title_tag) if title_tag is not None else root.iter("time")
     for tag in tags:
+        if elsewhere(tag, own):
+            continue
         found = first_date(tag.get("datetime") or clean_text(text_of(tag)), timezone)
         if found:
             return found
@@ -60,12 +64,12 @@ def _from_time(root: Element, title_tag: Element | None, timezone: str) -> Found
 
 
 def _from_dateline(title_tag: Element | None, title: str, container: Element | None,
-                   timezone: str) -> FoundDate | None:
+                   keep: frozenset[Element], timezone: str) -> FoundDate | None:
     """The first date printed between the title and the first paragraph of prose."""
     start = title_tag if title_tag is not None else container
     if start is None:
         return None
-    lines = short_lines(start, inside=title_tag is None, skip=title)
+    lines = short_lines(start, inside=title_tag is None, skip=title, own=around(start, keep))
     for end in range(1, len(lines) + 1):
         found = first_date(" ".join(lines[max(0, end - 3):end]), timezone)
         if found:
@@ -87,13 +91,15 @@ def date_in_body(container: Element, title: str, timezone: str) -> datetime | No
 
 def find_published(root: Element, *, selectors: tuple[str, ...], origin: str, meta: Metadata,
                    title_tag: Element | None, title: str, container: Element | None, timezone: str,
-                   listing_date: datetime | None) -> tuple[datetime | None, str | None]:
+                   listing_date: datetime | None, keep: frozenset[Element] = frozenset(),
+                   ) -> tuple[datetime | None, str | None]:
     """The publication date and its source ("selector", "family:x", "metadata", "time", ...)."""
+    own = around(title_tag, keep)
     candidates = [
         (origin, lambda: _from_selectors(root, selectors, timezone)),
         ("metadata", lambda: _from_metadata(meta, timezone)),
-        ("time", lambda: _from_time(root, title_tag, timezone)),
-        ("dateline", lambda: _from_dateline(title_tag, title, container, timezone)),
+        ("time", lambda: _from_time(root, title_tag, own, timezone)),
+        ("dateline", lambda: _from_dateline(title_tag, title, container, keep, timezone)),
         ("listing", lambda: _listed(listing_date)),
     ]
     chosen: tuple[FoundDate, str] | None = None

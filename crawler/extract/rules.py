@@ -33,10 +33,11 @@ def _t(pattern: str) -> re.Pattern[str]:
 
 # A date as these sites print it, for lines that are nothing but a date, a label and counters.
 _DATE = (r"(?:\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}|\d{4}-\d{2}-\d{2}"
-         r"|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}|[a-z]+\s+\d{1,2},\s+\d{4})")
+         r"|(?:ngày\s+)?\d{1,2}\s+tháng\s+\d{1,2}\s*,?\s+(?:năm\s+)?\d{4}|[a-z]+\s+\d{1,2},\s+\d{4})")
 _TIME = r"\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?(?:\s*(?:SA|CH|AM|PM))?"
 _WEEKDAY = r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s*nhật|t[2-7]|cn|[a-z]+day)"
-_LABEL = (r"(?:ngày\s*đăng|ngày\s*cập\s*nhật|cập\s*nhật(?:\s*(?:ngày|lúc))?|đăng\s*(?:ngày|lúc)"
+_LABEL = (r"(?:ngày\s*đăng|ngày\s*cập\s*nhật|ngày\s*tạo|cập\s*nhật(?:\s*(?:ngày|lúc|lần\s*cuối))?"
+          r"|đăng\s*(?:ngày|lúc)"
           r"|tin\s*đăng\s*ngày|ngày\s*ban\s*hành|ngày|thời\s*gian|hôm\s*nay|posted\s*on|published"
           r"|gửi\s*bởi\s*.{1,40}?\s*vào|đăng\s*bởi\s*.{1,40}?\s*(?:vào|lúc|ngày))")
 _COUNT = (r"(?:(?:lượt\s*xem|số\s*lượt\s*xem|lượt\s*đọc|xem|views?|bình\s*luận)\s*:?\s*[\d.,]+"
@@ -51,7 +52,7 @@ RULES: list[Rule] = [
     Rule("code", "scripts, styles and embedded objects are not text",
          selector="script, style, noscript, template, link, meta, iframe, object, embed, svg, canvas, map"),
     Rule("comments", "HTML comments, including Word's conditional comments that carry VML",
-         comment=_t(r".*")),
+         comment=re.compile(r".*", re.S)),  # Word's VML spans lines
     Rule("word-debris", "Word-paste tags: <o:p>, VML shapes, smart tags",
          selector="o\\:p, v\\:shape, v\\:imagedata, v\\:shapetype, w\\:worddocument, xml, st1\\:place"),
     Rule("file-path-alt", "Word-paste alt text that is a path on the author's disk",

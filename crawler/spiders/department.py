@@ -72,6 +72,7 @@ class DepartmentSpider(scrapy.Spider):
         # A family's keep_params says which query parameters name an article; no family: all do.
         self.keep_params = self.profile.keep_params if self.source.family else None
         self.failures: list[dict[str, str]] = []
+        self.recovered: list[dict[str, str]] = []  # pages that failed first, then answered
         # The hosts this source may be crawled on; grows when the whole site moves.
         self.hosts: set[str] = set(self.source.hosts)
         self.listing_seen: set[str] = set()
@@ -127,6 +128,15 @@ class DepartmentSpider(scrapy.Spider):
         self.failures.append({"url": url, "error": reason})
         log.warning("%s: %s: %s", self.source.id, url, reason)
 
+    def note_recovered(self, response: Response) -> None:
+        """Name the faults a page answered through (retried 500s, resets...) in the run record."""
+        faults = response.meta.get("faults")
+        if faults:
+            url = (response.meta.get("redirect_urls") or [response.request.url])[0]
+            reason = f"{', '.join(faults)}, then answered ({len(faults) + 1} tries)"
+            self.recovered.append({"url": url, "error": reason})
+            log.info("%s: %s: recovered: %s", self.source.id, url, reason)
+
     def failed(self, failure: Failure) -> None:
         """Errback: name the fault (crawler/failures.py) in the run record and the log."""
         request = getattr(failure, "request", None)
@@ -134,6 +144,7 @@ class DepartmentSpider(scrapy.Spider):
         self.fail(url, describe(failure))
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        self.note_recovered(response)
         if not isinstance(response, TextResponse):
             self.fail(response.url, "listing page is not HTML")
             return
@@ -166,6 +177,7 @@ class DepartmentSpider(scrapy.Spider):
     def parse_article(self, response: Response,
                       listing_date: datetime | None = None) -> Iterator[ArticleItem]:
         self.count("articles_fetched")
+        self.note_recovered(response)
         if "cached" in response.flags:  # the server answered 304: the cached copy is current
             self.count("articles_not_modified")
         if not isinstance(response, TextResponse):

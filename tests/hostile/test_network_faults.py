@@ -90,6 +90,12 @@ def test_500_is_retried_with_growing_pauses_then_stored(network: HostileRun) -> 
     assert network.errors("retry500") == []
     assert "http-500, retry 1 in 2.0s" in network.log and "http-500, retry 2 in 4.0s" in network.log
     assert network.after.runs["retry500"].unchanged == 4
+    # The page answered in the end, yet the run record and the summary still name the fault.
+    url = "http://retry500.example.gov.vn/index.php/bai-2"
+    assert network.after.runs["retry500"].recovered == [
+        {"url": url, "error": "http-500, http-500, then answered (3 tries)"}]
+    summary = network.after.result.stdout
+    assert f"retry500: {url}: recovered: http-500, http-500, then answered (3 tries)" in summary
 
 
 def test_503_site_is_retried_with_backoff_before_giving_up(network: HostileRun) -> None:
@@ -105,6 +111,8 @@ def test_retry_after_is_honoured_up_to_a_cap(network: HostileRun) -> None:
     assert [h.outcome for h in waited] == ["429", "200-after-fault"]
     assert gaps([h.at for h in waited])[0] >= 1.9
     assert "http://ratelimit.example.gov.vn/index.php/bai-2" in network.after.articles["ratelimit"]
+    assert {"url": "http://ratelimit.example.gov.vn/index.php/bai-2",
+            "error": "http-429, then answered (2 tries)"} in network.after.runs["ratelimit"].recovered
 
     refused = network.hits("ratelimit.example.gov.vn", "/index.php/bai-3")
     assert [h.outcome for h in refused] == ["429"]

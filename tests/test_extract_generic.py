@@ -1,0 +1,122 @@
+"""The generic path on shapes the held-out sites (Liferay 6.2, Joomla 3) showed it, each on a small page.
+
+Written after the held-out pages were measured: a portal that prints the title in a block marked
+as a header and lists other articles under a class named "title-list"; a CMS that keeps the photo
+beside the body and draws its caption from the image's `title` with a script.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from crawler.extract import extract_article
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+URL = "http://sokhcn.example.gov.vn/web/guest/tin-tuc/-/content/hoi-nghi"
+SITE = "Sở Khoa học và Công nghệ tỉnh Quảng Trị"
+TITLE = "Hội nghị phổ biến chính sách hỗ trợ doanh nghiệp khoa học và công nghệ"
+LEAD = ("Sáng ngày 12/3/2024, tại thành phố Đông Hà, Sở Khoa học và Công nghệ tổ chức Hội nghị phổ biến "
+        "chính sách hỗ trợ doanh nghiệp khoa học và công nghệ năm 2024.")
+P2 = ("Tại Hội nghị, đại diện Phòng Quản lý Công nghệ đã giới thiệu điều kiện, hồ sơ, trình tự cấp Giấy "
+      "chứng nhận doanh nghiệp khoa học và công nghệ và các ưu đãi mà doanh nghiệp được hưởng.")
+P3 = ("Hiện nay, toàn tỉnh có 7 doanh nghiệp được cấp Giấy chứng nhận doanh nghiệp khoa học và công nghệ, "
+      "chủ yếu hoạt động trong lĩnh vực chế biến nông sản và dược liệu.")
+BODY = f"<p>{LEAD}</p><p>{P2}</p><p>{P3}</p>"
+OTHERS = ("<section><h2>Các tin khác</h2><ul class='title-list'>"
+          "<li><a href='/tin/lua-huu-co'>Nghiệm thu mô hình sản xuất lúa hữu cơ tại huyện Triệu Phong</a>"
+          " <span>(22/04/2025)</span></li>"
+          "<li><a href='/tin/toa-dam'>Tọa đàm phát triển tài sản trí tuệ cho sản phẩm OCOP</a>"
+          " <span>(24/04/2023)</span></li></ul></section>")
+
+
+def liferay(title: str = TITLE, dateline: str = "Cập nhật ngày: 12/03/2024 | 14:20") -> str:
+    """A portal page: banner with the site's name, the title in a `taglib-header`, other articles after."""
+    return (f"<html><head><title>{title} - Tin tức - {SITE}</title></head><body>"
+            f"<header id='banner'><span class='clock'>Thứ Hai, 23/11/2026</span>"
+            f"<h1 class='site-title'>{SITE.upper()}</h1></header>"
+            f"<div class='portlet-body'>"
+            f"<div class='taglib-header'><h3 class='header-title'>{title}</h3></div>"
+            f"<div class='journal-content-article'><div class='ngay-cap-nhat'>{dateline}</div>"
+            f"<div class='noi-dung'>{BODY}</div></div></div>{OTHERS}</body></html>")
+
+
+def test_the_title_printed_in_a_header_block_is_the_title() -> None:
+    article = extract_article(liferay(), URL)
+    assert (article.title, article.paths["title"]) == (TITLE, "generic:heading")
+    assert article.published.isoformat() == "2024-03-12T14:20:00+07:00"
+
+
+def test_a_list_of_other_titles_is_never_the_title() -> None:
+    html = liferay().replace(f"<h3 class='header-title'>{TITLE}</h3>", "").replace(
+        f"<title>{TITLE} - Tin tức - {SITE}</title>", f"<title>{TITLE}</title>")
+    article = extract_article(html, URL)
+    assert (article.title, article.paths["title"]) == (TITLE, "generic:title-tag")
+
+
+def test_the_site_name_in_the_banner_is_not_the_title_though_the_page_title_ends_with_it() -> None:
+    """"Sở hữu trí tuệ" in the title keeps the site's name on `<title>`: its end is the banner's text."""
+    title = "Tọa đàm phát triển tài sản trí tuệ hưởng ứng Ngày Sở hữu trí tuệ thế giới 26/4/2023"
+    article = extract_article(liferay(title, "Ngày cập nhật 24/04/2023"), URL)
+    assert article.title == title
+    assert article.published.isoformat() == "2023-04-24T00:00:00+07:00"
+
+
+JOOMLA_URL = "http://khcn.example.gov.vn/index.php/tin-tuc/1587-huou"
+JOOMLA_PHOTO = "http://khcn.example.gov.vn/images/tin-tuc/huou-sao.jpg"
+CAPTION = "Mô hình nuôi hươu sao của hộ ông Nguyễn Văn Sửu ở xã Sơn Trường"
+
+
+def joomla(picture: str, body: str = BODY) -> str:
+    return (f"<html><head><title>{TITLE}</title></head><body><main><div class='item-page'>"
+            f"<div class='page-header'><h2 itemprop='headline'>{TITLE}</h2></div>"
+            f"<dl class='article-info'><dd class='hits'>Lượt xem: 274</dd></dl>"
+            f"{picture}<div itemprop='articleBody'>{body}</div></div></main></body></html>")
+
+
+def test_the_photo_beside_the_body_comes_with_its_script_drawn_caption() -> None:
+    picture = f"<div class='item-image'><img class='caption' title='{CAPTION}' src='{JOOMLA_PHOTO}'></div>"
+    article = extract_article(joomla(picture), JOOMLA_URL)
+    assert [(image.url, image.caption) for image in article.images] == [(JOOMLA_PHOTO, CAPTION)]
+    assert (article.summary, article.paragraphs) == (LEAD, [P2, P3])
+    assert f"<figcaption>{CAPTION}</figcaption>" in article.body_html
+
+
+def test_an_image_title_is_a_caption_only_when_no_printed_caption_follows() -> None:
+    photo = f"<p><img title='{CAPTION}' src='{JOOMLA_PHOTO}'></p>"
+    printed = "<p><em>Ảnh: Hươu sao</em></p>"
+    last = extract_article(joomla("", BODY + photo), JOOMLA_URL)
+    followed = extract_article(joomla("", f"<p>{LEAD}</p>{photo}{printed}<p>{P2}</p>"), JOOMLA_URL)
+    short = extract_article(joomla("", BODY + photo.replace(CAPTION, "Hươu sao")), JOOMLA_URL)
+    assert [image.caption for image in last.images] == [CAPTION]
+    assert [image.caption for image in followed.images] == ["Ảnh: Hươu sao"]
+    assert [image.caption for image in short.images] == [""]
+
+
+def test_a_box_of_other_articles_is_no_date_line() -> None:
+    """Under the title, other articles with their dates: the search for a date line stops there."""
+    html = liferay().replace("<div class='ngay-cap-nhat'>Cập nhật ngày: 12/03/2024 | 14:20</div>", OTHERS)
+    listed = datetime(2024, 3, 12, 14, 20, tzinfo=VN)
+    article = extract_article(html, URL, listing_date=listed)
+    assert (article.published, article.date_source) == (listed, "listing")
+
+
+def test_a_sidebar_of_dated_documents_is_no_date_line() -> None:
+    """"Văn bản mới": titles of documents with their dates, in a column after a title with no date."""
+    documents = ("<div class='portlet-column'><ul class='van-ban-moi'><li><a href='/van-ban/1462'>"
+                 "Quyết định số 318/QĐ-SKHCN ngày 18/11/2026 về việc phê duyệt danh mục nhiệm vụ</a></li>"
+                 "</ul></div>")
+    html = (f"<html><head><title>{TITLE}</title></head><body><div class='col'><h1>{TITLE}</h1>"
+            f"<div class='tools'>In bài viết</div></div>{documents}<div class='content'>{BODY}</div>"
+            "</body></html>")
+    assert extract_article(html, URL).date_source != "dateline"
+
+
+def test_a_header_clock_is_never_the_date() -> None:
+    clock = ("<header><div class='top-bar'><time datetime='2026-11-20T08:00'>Thứ Sáu, 20/11/2026</time>"
+             "</div></header>")
+    html = (f"<html><head><title>{TITLE} | {SITE}</title></head><body>{clock}<div id='main'>"
+            f"<div class='post'><time datetime='2024-03-12T14:20:00+07:00'>12/03/2024</time>{BODY}</div>"
+            f"</div></body></html>")
+    assert extract_article(html, URL).published.isoformat() == "2024-03-12T14:20:00+07:00"
