@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from crawler.neardup import THRESHOLD, index_keys, jaccard, near_text, shingles
+from crawler.neardup import MIN_BANDS, SCHEME, THRESHOLD, index_keys, jaccard, near_text, shingles
 
 if TYPE_CHECKING:
     from crawler.store import Store
@@ -36,16 +36,18 @@ def content_hash(title: str, text: str) -> str:
 
 
 _ARTICLE = text("SELECT title, body_text FROM articles WHERE id = :id")
-_OLD_BANDS = text("SELECT bands FROM near_docs WHERE article_id = :id")
 _DROP_BAND = text("DELETE FROM near_bands WHERE band = :band AND article_id = :id")
 _DROP_DOC = text("DELETE FROM near_docs WHERE article_id = :id")
 _NEIGHBOURS = text("SELECT other_id FROM near_pairs WHERE article_id = :id")
 _DROP_PAIR = text("DELETE FROM near_pairs WHERE article_id = :a AND other_id = :b")
-_ADD_DOC = text("INSERT INTO near_docs (article_id, bands) VALUES (:id, :bands)")
-# The two statements run for every article go to the driver as they are (no SQL compilation).
+# The statements run for every article go to the driver as they are (no SQL compilation).
+_OLD_BANDS = "SELECT bands FROM near_docs WHERE article_id = ?"
+_ADD_DOC = "INSERT INTO near_docs (article_id, bands) VALUES (?, ?)"
 _ADD_BANDS = "INSERT OR IGNORE INTO near_bands (band, article_id) VALUES (?, ?)"
-_CANDIDATES = ("SELECT DISTINCT a.id, a.title, a.body_text FROM near_bands AS n "
-               "JOIN articles AS a ON a.id = n.article_id WHERE n.band IN ({marks}) AND n.article_id != ?")
+_CANDIDATES = ("SELECT a.id, a.title, a.body_text FROM articles AS a WHERE a.id IN ("
+               "SELECT article_id FROM near_bands WHERE band IN ({marks}) AND article_id != ? "
+               f"GROUP BY article_id HAVING count(*) >= {MIN_BANDS})")
+_UNPAIRED = "UPDATE articles SET cluster_id = NULL WHERE id = ? AND cluster_id IS NOT NULL"
 _ADD_PAIR = text("INSERT OR REPLACE INTO near_pairs (article_id, other_id, similarity) VALUES (:a, :b, :s)")
 _EARLIEST = text(
     "SELECT id FROM articles WHERE id IN :ids ORDER BY coalesce(published, first_seen), id LIMIT 1"
@@ -68,7 +70,7 @@ def _unpack(blob: bytes) -> list[int]:
 
 def _unindex(session: Session, article_id: int) -> set[int]:
     """Take an article out of the index; return the articles it was paired with."""
-    blob = session.execute(_OLD_BANDS, {"id": article_id}).scalar()
+    blob = session.connection().exec_driver_sql(_OLD_BANDS, (article_id,)).scalar()
     if blob is None:
         return set()  # never indexed, so never paired
     bands = [{"band": band, "id": article_id} for band in _unpack(blob)]
@@ -118,19 +120,20 @@ def cluster_article(session: Session, article_id: int, near: str | None = None) 
         near = near_text(*session.execute(_ARTICLE, {"id": article_id}).one())
     before = _unindex(session, article_id)
     items, keys = index_keys(near)
-    session.execute(_ADD_DOC, {"id": article_id, "bands": _pack(keys)})
+    driver = session.connection()
+    driver.exec_driver_sql(_ADD_DOC, (article_id, _pack(keys)))
     pairs = []
     if keys:
-        driver = session.connection()
-        driver.exec_driver_sql(_ADD_BANDS, [(band, article_id) for band in keys])
-        candidates = driver.exec_driver_sql(_CANDIDATES.format(marks=",".join("?" * len(keys))),
-                                            (*keys, article_id))
+        distinct = sorted(set(keys))
+        driver.exec_driver_sql(_ADD_BANDS, [(band, article_id) for band in distinct])
+        candidates = driver.exec_driver_sql(_CANDIDATES.format(marks=",".join("?" * len(distinct))),
+                                            (*distinct, article_id))
         for other_id, other_title, other_body in candidates:
             similarity = jaccard(items, shingles(near_text(other_title, other_body)))
             if similarity >= THRESHOLD:
                 pairs.append((other_id, similarity))
     if not pairs and not before:  # alone before and after: the common case, kept cheap
-        session.execute(_SET_CLUSTER, {"cluster": None, "ids": [article_id]})
+        driver.exec_driver_sql(_UNPAIRED, (article_id,))
         return None
     if pairs:
         session.execute(_ADD_PAIR, [{"a": a, "b": b, "s": s} for other, s in pairs
@@ -139,11 +142,46 @@ def cluster_article(session: Session, article_id: int, near: str | None = None) 
     return session.execute(_CLUSTER_OF, {"id": article_id}).scalar()
 
 
+def _forget_index(session: Session) -> None:
+    """Empty the index and every cluster, keeping the articles."""
+    for table in ("near_pairs", "near_bands", "near_docs", "near_scheme"):
+        session.execute(text(f"DELETE FROM {table}"))
+    session.execute(text("UPDATE articles SET cluster_id = NULL WHERE cluster_id IS NOT NULL"))
+    session.execute(text("INSERT INTO near_scheme (scheme) VALUES (:scheme)"), {"scheme": SCHEME})
+
+
+def _index_all(session: Session) -> int:
+    """File every stored article into an empty index; return how many."""
+    ids = list(session.execute(text("SELECT id FROM articles ORDER BY id")).scalars())
+    for article_id in ids:
+        cluster_article(session, article_id)
+    return len(ids)
+
+
+def ensure_scheme(session: Session) -> bool:
+    """Re-index every article when the index was filed under another SCHEME; say whether it was.
+
+    Keys of another layout never match this one's, so old rows would hide copies. A store from
+    before the scheme was recorded counts as another scheme when it has indexed articles.
+    """
+    stored = list(session.execute(text("SELECT scheme FROM near_scheme")).scalars())
+    if stored == [SCHEME]:
+        return False
+    indexed = session.execute(text("SELECT 1 FROM near_docs LIMIT 1")).first() is not None
+    _forget_index(session)
+    if not stored and not indexed:
+        return False
+    _index_all(session)
+    return True
+
+
 class NearDuplicateIndex:
     """The near-duplicate index of a store, for callers outside a crawl (benchmarks, repairs)."""
 
     def __init__(self, store: Store):
         self.store = store
+        with store.session() as session:
+            ensure_scheme(session)
 
     def add(self, article_id: int, near: str | None = None) -> int | None:
         """Index a stored article (again) in its own transaction; return its cluster_id."""
@@ -158,10 +196,5 @@ class NearDuplicateIndex:
     def rebuild(self) -> int:
         """Index every stored article afresh (after a change of shingles or LSH parameters)."""
         with self.store.session() as session:
-            for table in ("near_pairs", "near_bands", "near_docs"):
-                session.execute(text(f"DELETE FROM {table}"))
-            session.execute(text("UPDATE articles SET cluster_id = NULL WHERE cluster_id IS NOT NULL"))
-            ids = list(session.execute(text("SELECT id FROM articles ORDER BY id")).scalars())
-            for article_id in ids:
-                cluster_article(session, article_id)
-        return len(ids)
+            _forget_index(session)
+            return _index_all(session)

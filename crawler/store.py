@@ -150,6 +150,14 @@ class NearPair(Base):
     similarity: Mapped[float] = mapped_column(Float)
 
 
+class NearScheme(Base):
+    """The shingle and LSH layout the index was filed under (crawler.neardup.SCHEME); one row."""
+
+    __tablename__ = "near_scheme"
+
+    scheme: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
 class LockRow(Base):
     """Who holds a scheduler or crawl lock, so whoever is refused can be told; the lock is a file lock."""
 
@@ -203,6 +211,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # 32 MB of pages, not 2: at a million articles the inner pages of the LSH buckets
+        # (near_bands) alone take 2 MB, and every article looks up and files 28 keys there.
+        cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
 
 
@@ -220,6 +231,7 @@ class Store:
         Base.metadata.create_all(self.engine)
         _add_missing_columns(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._near_scheme_checked = False
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -349,10 +361,14 @@ class Store:
 
     def save_article(self, record: ArticleRecord) -> str:
         """Store one crawled article; say whether it was new, updated, unchanged or a duplicate."""
-        # Imported here: MinHash pulls numpy and datasketch (50 MB), which only crawls need.
-        from crawler.dedup import cluster_article
+        # Imported here: MinHash pulls numpy, which only crawls need.
+        from crawler.dedup import cluster_article, ensure_scheme
         from crawler.neardup import near_text
 
+        if not self._near_scheme_checked:
+            with self.session() as s:
+                ensure_scheme(s)
+            self._near_scheme_checked = True
         now = utcnow()
         urls = [record.url, *record.aliases]
         with self.session() as s:
