@@ -366,8 +366,8 @@ class Store:
         from crawler.neardup import near_text
 
         if not self._near_scheme_checked:
-            with self.session() as s:
-                ensure_scheme(s)
+            with self.engine.begin() as db:
+                ensure_scheme(db)
             self._near_scheme_checked = True
         now = utcnow()
         urls = [record.url, *record.aliases]
@@ -388,13 +388,13 @@ class Store:
                 _copy(record, article)
                 s.add(article)
                 s.flush()
-                cluster_article(s, article.id, near_text(record.title, record.body_text))
+                cluster_article(s.connection(), article.id, near_text(record.title, record.body_text))
             elif outcome == "unchanged" and article.content_hash != record.content_hash:
                 _copy(record, article, keep_url=article.url)
                 article.updated = now
                 outcome = "updated"
                 s.flush()
-                cluster_article(s, article.id, near_text(record.title, record.body_text))
+                cluster_article(s.connection(), article.id, near_text(record.title, record.body_text))
             article.last_seen = now
             known = set(s.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(urls))))
             for url in dict.fromkeys(urls):
