@@ -1,7 +1,8 @@
 """Duplicate detection: exact content hashes within a source, near-duplicate clusters across all.
 
-The near-duplicate index lives in the store (tables near_docs, near_bands, near_pairs), never in
-module globals, so the same articles give the same clusters in any process and any order.
+The near-duplicate index lives in the store (tables near_docs, near_bands, near_pairs, and
+near_scheme naming the layout it was filed under), never in module globals, so the same articles
+give the same clusters in any process and any order.
 
 The contract with the feeds: `articles.cluster_id` is NULL for a story with no copies; articles
 with the same non-null cluster_id are copies of one story, and cluster_id is the id of the
