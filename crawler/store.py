@@ -211,9 +211,10 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        # 32 MB of pages, not 2: at a million articles the inner pages of the LSH buckets
-        # (near_bands) alone take 2 MB, and every article looks up and files 28 keys there.
-        cursor.execute("PRAGMA cache_size=-32768")
+        # 8 MB of pages, not 2: at a million articles the inner pages of the LSH buckets
+        # (near_bands) alone take 1.8 MB; page reads per indexed article 72 -> 57 (32 MB: 54,
+        # not worth the memory a crawl would then hold).
+        cursor.execute("PRAGMA cache_size=-8192")
         cursor.close()
 
 
@@ -225,7 +226,10 @@ class Store:
         if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine = create_engine(url)
+        # Last in, first out: the same pooled connection serves transaction after transaction, so
+        # its SQLite page cache stays valid (two connections taken in turn each find the other's
+        # writes and drop their cache: 84 instead of 54 page reads per indexed article at 1M).
+        self.engine = create_engine(url, pool_use_lifo=True)
         if parsed.drivername.startswith("sqlite"):
             _sqlite_pragmas(self.engine)
         Base.metadata.create_all(self.engine)
