@@ -27,6 +27,7 @@ from __future__ import annotations
 import unicodedata
 
 import numpy as np
+from datasketch import MinHash
 
 SHINGLE_WORDS = 3
 BANDS, ROWS = 28, 3
@@ -35,19 +36,17 @@ MIN_BANDS = 2
 SEED = 20240518
 THRESHOLD = 0.5
 MIN_SHINGLES = 12  # shorter texts say too little to call anything a copy of them
-SCHEME = f"minhash-ms64-s{SEED}-k{SHINGLE_WORDS}-b{BANDS}r{ROWS}m{MIN_BANDS}"
-CHUNK = 2048  # shingles hashed at once: bounds memory on a huge page
+SCHEME = f"minhash-affine32-s{SEED}-k{SHINGLE_WORDS}-b{BANDS}r{ROWS}m{MIN_BANDS}"
 
 _U64 = np.uint64
 _SHIFT = _U64(32)
 # Drawn once from the seed: the same numbers in every process.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
 _random = np.random.RandomState(SEED)
 _WORD_MULT = _U64(_random.randint(1, 2**62, dtype=np.uint64) * 2 + 1)
 _WORD_MULT_INVERSE = _U64(pow(int(_WORD_MULT), -1, 2**64))
 _WORD_FINISH = _U64(_random.randint(1, 2**62, dtype=np.uint64) * 2 + 1)
 _SHINGLE_MIX = _random.randint(1, 2**62, size=SHINGLE_WORDS, dtype=np.uint64) * 2 + 1
-_PERM_MULT = _random.randint(1, 2**62, size=NUM_PERM, dtype=np.uint64) * 2 + 1
-_PERM_ADD = _random.randint(0, 2**62, size=NUM_PERM, dtype=np.uint64)
 _BAND_MIX = _random.randint(1, 2**62, size=ROWS, dtype=np.uint64) * 2 + 1
 _BAND_SALT = _random.randint(0, 2**62, size=BANDS, dtype=np.uint64)
 _POWERS = np.cumprod(np.full(1 << 14, _WORD_MULT, dtype=np.uint64))
@@ -117,18 +116,11 @@ def shingles(text: str) -> np.ndarray:
 
 
 def signature(items: np.ndarray) -> np.ndarray:
-    """The MinHash signature (NUM_PERM values below 2^32) of a set of shingle hashes.
-
-    Each permutation is a multiply-add-shift hash of the 32-bit shingle hash in 64-bit
-    arithmetic (one multiplication per value, no modulo); the shift is taken after the
-    minimum, which it does not change.
-    """
-    lowest = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
-    for start in range(0, items.size, CHUNK):
-        hashed = np.multiply(items[None, start:start + CHUNK], _PERM_MULT[:, None])
-        hashed += _PERM_ADD[:, None]
-        np.minimum(lowest, hashed.min(axis=1), out=lowest)
-    return lowest >> _SHIFT
+    """The MinHash signature (NUM_PERM values below 2^32) of a set of shingle hashes."""
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_PERMUTATIONS,
+                      scheme="affine32")
+    minhash.update_batch(items.tolist())
+    return minhash.hashvalues
 
 
 def band_keys(sig: np.ndarray) -> list[int]:
