@@ -159,6 +159,14 @@ class NearPair(Base):
     similarity: Mapped[float] = mapped_column(Float)
 
 
+class NearScheme(Base):
+    """The shingle and LSH layout the index was filed under (crawler.neardup.SCHEME); one row."""
+
+    __tablename__ = "near_scheme"
+
+    scheme: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
 class LockRow(Base):
     """Who holds a scheduler or crawl lock, so whoever is refused can be told; the lock is a file lock."""
 
@@ -218,6 +226,10 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # 8 MB of pages, not 2: at a million articles the inner pages of the LSH buckets
+        # (near_bands) alone take 1.8 MB; page reads per indexed article 72 -> 57 (32 MB: 54,
+        # not worth the memory a crawl would then hold).
+        cursor.execute("PRAGMA cache_size=-8192")
         cursor.close()
 
 
@@ -229,12 +241,16 @@ class Store:
         if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
-        self.engine = create_engine(url)
+        # Last in, first out: the same pooled connection serves transaction after transaction, so
+        # its SQLite page cache stays valid (two connections taken in turn each find the other's
+        # writes and drop their cache: 84 instead of 54 page reads per indexed article at 1M).
+        self.engine = create_engine(url, pool_use_lifo=True)
         if parsed.drivername.startswith("sqlite"):
             _sqlite_pragmas(self.engine)
         Base.metadata.create_all(self.engine)
         _add_missing_columns(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._near_scheme_checked = False
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -366,10 +382,14 @@ class Store:
 
     def save_article(self, record: ArticleRecord) -> str:
         """Store one crawled article; say whether it was new, updated, unchanged or a duplicate."""
-        # Imported here: MinHash pulls numpy and datasketch (50 MB), which only crawls need.
-        from crawler.dedup import cluster_article
+        # Imported here: MinHash pulls numpy, which only crawls need.
+        from crawler.dedup import cluster_article, ensure_scheme
         from crawler.neardup import near_text
 
+        if not self._near_scheme_checked:
+            with self.engine.begin() as db:
+                ensure_scheme(db)
+            self._near_scheme_checked = True
         now = utcnow()
         urls = [record.url, *record.aliases]
         with self.session() as s:
@@ -389,13 +409,13 @@ class Store:
                 _copy(record, article)
                 s.add(article)
                 s.flush()
-                cluster_article(s, article.id, near_text(record.title, record.body_text))
+                cluster_article(s.connection(), article.id, near_text(record.title, record.body_text))
             elif outcome == "unchanged" and article.content_hash != record.content_hash:
                 _copy(record, article, keep_url=article.url)
                 article.updated = now
                 outcome = "updated"
                 s.flush()
-                cluster_article(s, article.id, near_text(record.title, record.body_text))
+                cluster_article(s.connection(), article.id, near_text(record.title, record.body_text))
             article.last_seen = now
             known = set(s.scalars(select(ArticleUrl.url).where(ArticleUrl.url.in_(urls))))
             for url in dict.fromkeys(urls):
