@@ -1,14 +1,15 @@
 """Near-duplicates at scale: time per article to insert and query with 10k, 100k and 1M stored.
 
 The index lives in the store (crawler/dedup.py). The stored articles are synthetic: a body of
-real-article length (about 2,300 characters of words from the samples) filed under 32 random
-LSH band keys, which is what MinHash gives texts that share nothing; computing real keys for a
-million background texts would take longer than everything else here. Then, at each size,
-new articles go through the real code: `NearDuplicateIndex.add` on stored articles not yet
-indexed (index insert + query + clusters, a transaction each), and `Store.save_article` on
-others (row, index, query, clusters: what a crawl pays per new article). One in ten is a
-light edit of an earlier one, so pairs and clusters are made too. The filled stores are kept
-in bench/out/neardup/ and the timed articles removed again, so later runs start at once.
+real-article length (about 2,300 characters of words from the samples) filed under BANDS
+random LSH band keys (crawler.neardup's layout), which is what MinHash gives texts that share
+nothing; computing real keys for a million background texts would take longer than everything
+else here. Then, at each size, new articles go through the real code: `NearDuplicateIndex.add`
+on stored articles not yet indexed (index insert + query + clusters, a transaction each), and
+`Store.save_article` on others (row, index, query, clusters: what a crawl pays per new
+article). One in ten is a light edit of an earlier one, so pairs and clusters are made too.
+The filled stores are kept in bench/out/neardup/ (named by the tables and the LSH scheme they
+were filled for) and the timed articles removed again, so later runs start at once.
 
     python -m bench.neardup_scale [--quick] [--sizes 10000,100000,1000000]
 """
@@ -29,15 +30,17 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.schema import CreateIndex, CreateTable
 
-from bench.common import OUT, REPO, Clock, measure, own_usage, save, table
+from bench.common import OUT, Clock, measure, own_usage, save, table
 from bench.feeds_rebuild import paragraphs, word_pool
-from crawler.store import ArticleRecord, Store
+from crawler.neardup import BANDS, SCHEME
+from crawler.store import ArticleRecord, Base, Store
 
 FULL_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (2_000, 10_000)
 TIMED = 300
-BANDS = 32
 SOURCES = 60
 TARGET_MS = 1.0
 CHUNK = 20_000
@@ -48,11 +51,12 @@ INSERT_ARTICLE = ("INSERT INTO articles (id, source_id, url, title, summary, bod
 
 
 def fingerprint() -> str:
-    digest = hashlib.sha1()
-    for name in ("store.py", "dedup.py", "neardup.py"):
-        path = REPO / "crawler" / name
-        if path.exists():
-            digest.update(path.read_bytes())
+    """What the kept stores' synthetic rows depend on: the tables and the LSH scheme."""
+    digest = hashlib.sha1(SCHEME.encode())
+    for declared in Base.metadata.sorted_tables:
+        digest.update(str(CreateTable(declared).compile(dialect=sqlite_dialect.dialect())).encode())
+        for index in sorted(declared.indexes, key=lambda i: str(i.name)):
+            digest.update(str(CreateIndex(index).compile(dialect=sqlite_dialect.dialect())).encode())
     return digest.hexdigest()[:12]
 
 
@@ -90,8 +94,10 @@ def fill(path: Path, start: int, stop: int, seed: int = 7) -> None:
 
 
 def sources_rows(path: Path) -> None:
+    """The sources, and the scheme the synthetic band keys stand for."""
     db = sqlite3.connect(path)
     with db:
+        db.execute("INSERT OR REPLACE INTO near_scheme (scheme) VALUES (?)", (SCHEME,))
         now = _stamp(datetime.now(UTC))
         db.executemany("INSERT OR IGNORE INTO sources (id, name, listing, created) VALUES (?,?,?,?)",
                        [(f"src{n:02d}", f"Nguồn {n}", "[]", now) for n in range(SOURCES)])

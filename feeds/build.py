@@ -2,11 +2,15 @@
 
 Each feed is written as RSS 2.0, Atom 1.0 and JSON Feed 1.1, plus an OPML list and an
 index.html. Dates come from the entries, never the clock, so a rebuild with nothing new
-produces the same bytes and leaves the files alone.
+produces the same bytes and leaves the files alone. The files a build changes are replaced
+together at its end (feeds.write.WriteBatch), so a failed build leaves every old file in place.
 """
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -21,7 +25,7 @@ from feeds.opml import render_opml
 from feeds.sanitize import plain_text
 from feeds.stories import Scope, select_many
 from feeds.topics import TopicMatcher
-from feeds.write import remove_stale_temporaries, write_if_changed
+from feeds.write import WriteBatch, remove_stale_temporaries
 from feeds.xmlfeeds import render_xml
 
 TOPICS_DIR = "topics"
@@ -75,6 +79,20 @@ def empty_feed(spec: FeedSpec, base_url: str) -> Feed:
     return Feed(spec.path, spec.title, spec.description, spec.home_url, spec.author, urls)
 
 
+@contextmanager
+def cycle_collection_paused() -> Iterator[None]:
+    """Hold Python's cycle collector during a build: its ~130 passes over every live article and
+    element took ~10 % of a 100k-article build's CPU time to free some 3k objects, which it
+    frees as well once the build is over."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -> dict[Path, bool]:
     """Write the feeds (only those `sources` affect, if given); return each file and whether it changed."""
     source_specs, combined_spec, topic_specs = feed_specs(config)
@@ -86,7 +104,7 @@ def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -
                for s in source_specs}
     written: dict[Path, bool] = {}
 
-    def build(specs: list[FeedSpec]) -> list[Feed]:
+    def build(specs: list[FeedSpec], batch: WriteBatch) -> list[Feed]:
         feeds = [empty_feed(spec, base_url) for spec in specs]
         wanted = [i for i, spec in enumerate(specs) if sources is None or spec.affected_by(sources)]
         chosen = select_many(store, [specs[i].scope for i in wanted], config.feeds.limit)
@@ -96,17 +114,18 @@ def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -
             outputs[".json"] = render_json(feeds[i])
             for suffix in FEED_SUFFIXES:
                 path = out_dir / (specs[i].path + suffix)
-                written[path] = write_if_changed(path, outputs[suffix])
+                written[path] = batch.write_if_changed(path, outputs[suffix])
         return feeds
 
-    source_feeds = build(source_specs)
-    (combined,) = build([combined_spec])
-    topic_feeds = build(topic_specs)
+    with cycle_collection_paused(), WriteBatch() as batch:
+        source_feeds = build(source_specs, batch)
+        (combined,) = build([combined_spec], batch)
+        topic_feeds = build(topic_specs, batch)
 
-    opml = render_opml(combined.title, [("Nguồn tin", source_feeds), ("Tổng hợp", [combined]),
-                                        ("Chủ đề", topic_feeds)])
-    written[out_dir / OPML_FILE] = write_if_changed(out_dir / OPML_FILE, opml)
-    index = render_index(store, combined.title, list(zip(config.sources, source_feeds, strict=True)),
-                         combined, topic_feeds, combined.entries)
-    written[out_dir / INDEX_FILE] = write_if_changed(out_dir / INDEX_FILE, index)
+        opml = render_opml(combined.title, [("Nguồn tin", source_feeds), ("Tổng hợp", [combined]),
+                                            ("Chủ đề", topic_feeds)])
+        written[out_dir / OPML_FILE] = batch.write_if_changed(out_dir / OPML_FILE, opml)
+        index = render_index(store, combined.title, list(zip(config.sources, source_feeds, strict=True)),
+                             combined, topic_feeds, combined.entries)
+        written[out_dir / INDEX_FILE] = batch.write_if_changed(out_dir / INDEX_FILE, index)
     return written

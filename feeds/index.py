@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from crawler.config import Source
-from crawler.store import CrawlRun, Store
+from crawler.store import Article, CrawlRun, Store
 from feeds.entries import Entry, Feed, local
 from feeds.formats import FEED_SUFFIXES, FORMAT_NAMES, MEDIA_TYPES, OPML_FILE
 
@@ -46,12 +47,11 @@ def links(feed: Feed) -> list[Link]:
             for s in FEED_SUFFIXES]
 
 
-def crawl_status(store: Store, source_id: str) -> tuple[str, str]:
+def crawl_status(session: Session, source_id: str) -> tuple[str, str]:
     """When the source was last crawled successfully (local time), and how its last run ended."""
-    with store.session() as s:
-        runs = select(CrawlRun).where(CrawlRun.source_id == source_id).order_by(CrawlRun.id.desc())
-        last = s.scalars(runs.limit(1)).first()
-        success = s.scalars(runs.where(CrawlRun.status.in_(SUCCEEDED)).limit(1)).first()
+    runs = select(CrawlRun).where(CrawlRun.source_id == source_id).order_by(CrawlRun.id.desc())
+    last = session.scalars(runs.limit(1)).first()
+    success = session.scalars(runs.where(CrawlRun.status.in_(SUCCEEDED)).limit(1)).first()
     when = local(success.ended or success.started).strftime("%d/%m/%Y %H:%M") if success else ""
     return when, last.status if last else ""
 
@@ -60,10 +60,13 @@ def render_index(store: Store, title: str, sources: Sequence[tuple[Source, Feed]
                  topics: Sequence[Feed], latest: Sequence[Entry]) -> bytes:
     """index.html: dated only by what the store holds, so an unchanged store keeps its bytes."""
     rows = []
-    for source, feed in sources:
-        when, status = crawl_status(store, source.id)
-        rows.append(FeedRow(source.id, source.name, feed.description, links(feed), site=source.listing[0],
-                            articles=store.count_articles(source.id), last_success=when, last_status=status))
+    with store.session() as session:
+        per_source = select(Article.source_id, func.count()).group_by(Article.source_id)
+        counts = {source_id: count for source_id, count in session.execute(per_source)}
+        for source, feed in sources:
+            when, status = crawl_status(session, source.id)
+            rows.append(FeedRow(source.id, source.name, feed.description, links(feed), site=source.listing[0],
+                                articles=counts.get(source.id, 0), last_success=when, last_status=status))
     topic_rows = [FeedRow(f.path.rsplit("/", 1)[-1], f.title, f.description, links(f)) for f in topics]
     alternates = [link for feed in (combined, *(f for _, f in sources), *topics) for link in links(feed)]
     page = TEMPLATES.get_template("index.html").render(

@@ -40,6 +40,8 @@ EMPTY_BLOCK = re.compile(r"<(p|figure|li|blockquote)>\s*</\1>")
 # Runs of layout whitespace render as one space anywhere but in <pre>.
 SPACE_RUN = re.compile(r"[ \t\r\n]{2,}")
 SPACES = re.compile(r"\s+")
+# Text without these reads the same before and after an HTML parser: nothing to strip or unescape.
+MARKUP_SIGNS = ("<", "&", "\r", "\ufeff")
 
 
 def xml_safe(text: str) -> str:
@@ -50,6 +52,8 @@ def xml_safe(text: str) -> str:
 def plain_text(text: str) -> str:
     """Text for titles, names and summaries: no markup of any kind, one line, XML-safe."""
     text = xml_safe(text)
+    if not any(sign in text for sign in MARKUP_SIGNS):
+        return SPACES.sub(" ", text).strip()
     # Unescaping can reveal markup that was text before ("<textarea><script>…" or "&lt;script&gt;"),
     # so clean again until nothing changes.
     for _ in range(10):
@@ -79,6 +83,6 @@ def clean_html(fragment: str, base_url: str) -> str:
         strip_comments=True,
     )
     cleaned = EMPTY_BLOCK.sub("", IMG_WITHOUT_SRC.sub("", cleaned))
-    if "<pre" not in cleaned:
+    if "<pre" not in cleaned and ("  " in cleaned or any(space in cleaned for space in "\t\r\n")):
         cleaned = SPACE_RUN.sub(lambda run: "\n" if "\n" in run.group() else " ", cleaned)
     return xml_safe(cleaned).strip()

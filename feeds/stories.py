@@ -4,6 +4,12 @@ The dedup engine marks copies of one story with a shared `articles.cluster_id` (
 earliest-published member; NULL for a story with no copies). A source's own feed keeps its own
 copy; the combined and topic feeds show each story once, as its earliest copy in their scope,
 with the other copies listed inside the entry.
+
+Choosing reads ids from the index on `articles.sort_date` and loads articles (all that an
+entry shows) only for the stories chosen. A topic feed looks for matches among the newest
+`TOPIC_WINDOW` articles of its sources only, so a build never reads the text of the whole
+store (matching costs about 80 us of CPU per article looked at): an older match is not shown,
+even when the window holds fewer than `limit` matches.
 """
 
 from __future__ import annotations
@@ -12,17 +18,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, defer
 
 from crawler.store import Article, Store
 from feeds.topics import Searchable
 
-NEWEST_FIRST = (func.coalesce(Article.published, Article.first_seen).desc(), Article.id.desc())
-EARLIEST_FIRST = (func.coalesce(Article.published, Article.first_seen).asc(), Article.id.asc())
-# What deciding needs; scanning these light rows instead of whole articles keeps topic feeds cheap.
-DECIDING = (Article.id, Article.source_id, Article.cluster_id, Article.title, Article.summary,
-            Article.body_text, Article.categories)
+TOPIC_WINDOW = 10_000
+NEWEST_FIRST = (Article.sort_date.desc(), Article.id.desc())
+EARLIEST_FIRST = (Article.sort_date.asc(), Article.id.asc())
+# What deciding needs: where an article belongs and which story it tells; topics add its text.
+PLACING = (Article.id, Article.source_id, Article.cluster_id)
+TEXT = (Article.title, Article.summary, Article.body_text, Article.categories)
+BATCH = 500  # ids per query: well under SQLite's parameter limit
+# What no entry shows, left in the database (reading one raises instead of querying).
+UNSHOWN = (defer(Article.body_text, raiseload=True), defer(Article.extraction, raiseload=True))
 
 
 @dataclass(frozen=True)
@@ -35,8 +45,11 @@ class Scope:
 
     def covers(self, article: Any, searchable: Searchable | None = None) -> bool:
         """Whether an article (or a row with its source and text) belongs in the feed."""
-        in_sources = self.sources is None or article.source_id in self.sources
-        return in_sources and (self.topic is None or self.topic(searchable or article))
+        return self.holds(article.source_id) and (self.topic is None or self.topic(searchable or article))
+
+    def holds(self, source_id: str) -> bool:
+        """Whether the feed may show articles of this source."""
+        return self.sources is None or source_id in self.sources
 
     def restrict(self, query: Select) -> Select:
         return query if self.sources is None else query.where(Article.source_id.in_(sorted(self.sources)))
@@ -64,38 +77,50 @@ def select_stories(store: Store, scope: Scope, limit: int) -> list[Story]:
 
 
 def select_many(store: Store, scopes: Sequence[Scope], limit: int) -> list[list[Story]]:
-    """The newest `limit` stories of each scope; the store is scanned once for all that filter."""
+    """The newest `limit` stories of each scope; one pass over the index serves all that filter."""
     with store.session() as session:
-        results: list[list[Story]] = [[] for _ in scopes]
-        filtering = [i for i, scope in enumerate(scopes) if not scope.simple]
+        chosen: list[list[Chosen]] = [[] for _ in scopes]
         for i, scope in enumerate(scopes):
             if scope.simple:
-                query = scope.restrict(select(Article)).order_by(*NEWEST_FIRST).limit(limit)
-                results[i] = [Story(a) for a in session.scalars(query)]
+                newest = scope.restrict(select(Article.id)).order_by(*NEWEST_FIRST).limit(limit)
+                chosen[i] = [(n, []) for n in session.scalars(newest)]
+        filtering = [i for i, scope in enumerate(scopes) if not scope.simple]
         if filtering:
-            chosen = _choose(session, [scopes[i] for i in filtering], limit)
-            articles = _load(session, {n for ids in chosen for a, copies in ids for n in (a, *copies)})
-            for i, ids in zip(filtering, chosen, strict=True):
-                results[i] = [Story(articles[a], [articles[c] for c in copies]) for a, copies in ids]
-        return results
+            decided = _choose(session, [scopes[i] for i in filtering], limit)
+            for i, ids in zip(filtering, decided, strict=True):
+                chosen[i] = ids
+        articles = _load(session, {n for ids in chosen for a, copies in ids for n in (a, *copies)})
+        return [[Story(articles[a], [articles[c] for c in copies]) for a, copies in ids] for ids in chosen]
 
 
 def _choose(session: Session, scopes: Sequence[Scope], limit: int) -> list[list[Chosen]]:
-    """For each scope, the ids of its stories, from one newest-first pass over light rows."""
+    """For each scope, the ids of its stories, from one newest-first pass over the index."""
     everywhere = any(scope.sources is None for scope in scopes)
     union = None if everywhere else frozenset().union(*(scope.sources or () for scope in scopes))
-    rows = session.execute(Scope(union).restrict(select(*DECIDING)).order_by(*NEWEST_FIRST)
-                           .execution_options(yield_per=500))
+    rows = session.execute(Scope(union).restrict(select(*PLACING)).order_by(*NEWEST_FIRST)
+                           .execution_options(yield_per=BATCH))
     chosen: list[list[Chosen]] = [[] for _ in scopes]
-    for row in rows:
-        still_open = [i for i in range(len(scopes)) if len(chosen[i]) < limit]
-        if not still_open:
+    looked = [0] * len(scopes)  # how many articles of its sources each topic scope has looked at
+
+    def still_open(i: int) -> bool:
+        return len(chosen[i]) < limit and (scopes[i].topic is None or looked[i] < TOPIC_WINDOW)
+
+    for batch in rows.partitions():
+        open_scopes = [i for i in range(len(scopes)) if still_open(i)]
+        if not open_scopes:
             break
-        searchable = Searchable(row)
-        for i in still_open:
-            if scopes[i].covers(row, searchable):
-                story = _story(session, scopes[i], row)
-                if story is not None:
+        texts = _texts(session, [r.id for r in batch if any(scopes[i].topic and scopes[i].holds(r.source_id)
+                                                             for i in open_scopes)])
+        for row in batch:
+            searchable = Searchable(texts[row.id]) if row.id in texts else None
+            for i in open_scopes:
+                scope = scopes[i]
+                if not still_open(i) or not scope.holds(row.source_id):
+                    continue
+                looked[i] += 1
+                if scope.topic is not None and not scope.topic(searchable):
+                    continue
+                if (story := _story(session, scope, row)) is not None:
                     chosen[i].append(story)
     rows.close()
     return chosen
@@ -105,7 +130,8 @@ def _story(session: Session, scope: Scope, row: Any) -> Chosen | None:
     """The row as a story, or None when an earlier copy in scope stands for the same story."""
     if not scope.one_per_story or row.cluster_id is None:
         return row.id, []
-    copies = select(*DECIDING).where(Article.cluster_id == row.cluster_id)
+    columns = (*PLACING, *TEXT) if scope.topic else PLACING
+    copies = select(*columns).where(Article.cluster_id == row.cluster_id)
     members = session.execute(scope.restrict(copies).order_by(*EARLIEST_FIRST)).all()
     first = next((m for m in members if scope.covers(m)), row)
     if first.id != row.id:
@@ -113,11 +139,20 @@ def _story(session: Session, scope: Scope, row: Any) -> Chosen | None:
     return row.id, [m.id for m in members if m.id != row.id]
 
 
+def _texts(session: Session, ids: list[int]) -> dict[int, Any]:
+    """The text of the given articles, what topics match on, by id."""
+    texts: dict[int, Any] = {}
+    for start in range(0, len(ids), BATCH):
+        query = select(Article.id, *TEXT).where(Article.id.in_(ids[start:start + BATCH]))
+        texts.update((row.id, row) for row in session.execute(query))
+    return texts
+
+
 def _load(session: Session, ids: Iterable[int]) -> dict[int, Article]:
-    """Whole articles by id, in batches that stay under SQLite's parameter limit."""
+    """Articles by id with what entries show, in batches that stay under SQLite's parameter limit."""
     ids = sorted(ids)
     loaded: dict[int, Article] = {}
-    for start in range(0, len(ids), 500):
-        batch = ids[start:start + 500]
-        loaded.update((a.id, a) for a in session.scalars(select(Article).where(Article.id.in_(batch))))
+    for start in range(0, len(ids), BATCH):
+        query = select(Article).options(*UNSHOWN).where(Article.id.in_(ids[start:start + BATCH]))
+        loaded.update((a.id, a) for a in session.scalars(query))
     return loaded

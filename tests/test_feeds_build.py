@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import feedparser
+import pytest
 from lxml import etree, html
 from sqlalchemy import select
 
@@ -187,3 +188,21 @@ def test_a_build_removes_temporary_files_a_killed_build_left(tmp_path: Path) -> 
     os.utime(old, (time.time() - 7200, time.time() - 7200))
     assert remove_stale_temporaries(tmp_path) == [old]
     assert not old.exists() and fresh.exists()  # a running build's file is left alone
+
+
+def test_a_build_that_fails_halfway_leaves_every_old_file_as_it_was(tmp_path: Path) -> None:
+    from feeds.write import WriteBatch
+
+    rss, atom = tmp_path / "a.rss", tmp_path / "topics" / "t.atom"
+    rss.write_bytes(b"<rss>old</rss>")
+    with pytest.raises(RuntimeError), WriteBatch() as batch:
+        assert batch.write_if_changed(rss, b"<rss>new</rss>")
+        assert batch.write_if_changed(atom, b"<feed>new</feed>")
+        raise RuntimeError("rendering the next feed failed")
+    assert rss.read_bytes() == b"<rss>old</rss>" and not atom.exists()
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["a.rss"]  # no temporaries left
+
+    with WriteBatch() as batch:
+        assert not batch.write_if_changed(rss, b"<rss>old</rss>")
+        assert batch.write_if_changed(atom, b"<feed>new</feed>")
+    assert rss.read_bytes() == b"<rss>old</rss>" and atom.read_bytes() == b"<feed>new</feed>"

@@ -6,6 +6,7 @@ crawl would put them there; the clusters must be exactly the pairs marked "same"
 
 from __future__ import annotations
 
+import sqlite3
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from crawler.dedup import NearDuplicateIndex, content_hash
-from crawler.neardup import THRESHOLD, jaccard, near_text, shingles
+from crawler.neardup import SCHEME, THRESHOLD, jaccard, near_text, shingles
 from crawler.store import ArticleRecord, Store
 
 PAIRS = Path(__file__).parent / "fixtures" / "near_duplicates"
@@ -157,3 +158,27 @@ def test_texts_too_short_to_judge_stay_alone(tmp_path: Path, text: str) -> None:
         store.save_article(record(side, f"http://{source}.example.vn/a", day))
     assert [a.cluster_id for a in store.articles()] == [None, None]
     store.close()
+
+
+def test_an_index_filed_under_another_scheme_is_rebuilt(tmp_path: Path) -> None:
+    pair = next(p for p in load_pairs() if p.name.startswith("same-02"))
+    path = tmp_path / "old.db"
+    store = open_store(path, {pair.a["source"], pair.b["source"]})
+    day = datetime(2023, 5, 18, tzinfo=UTC)
+    store.save_article(record(pair.a, "http://a.example.vn/x", day))
+    store.close()
+    old = sqlite3.connect(path)  # as an older version left it: other keys, no scheme recorded
+    with old:
+        old.execute("DELETE FROM near_scheme")
+        old.execute("UPDATE near_bands SET band = band + 1")
+        old.execute("UPDATE near_docs SET bands = x'01000000'")
+    old.close()
+
+    store = Store(f"sqlite:///{path}")
+    assert store.save_article(record(pair.b, "http://b.example.vn/x", day + timedelta(days=1))) == "new"
+    first, second = sorted(store.articles(), key=lambda a: a.id)
+    assert first.cluster_id == second.cluster_id == first.id
+    store.close()
+    check = sqlite3.connect(path)
+    assert check.execute("SELECT scheme FROM near_scheme").fetchall() == [(SCHEME,)]
+    check.close()

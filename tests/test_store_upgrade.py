@@ -1,11 +1,92 @@
-"""A store written by an older version opens and gains the columns newer versions declare."""
+"""A store written by an older version opens and gains the columns newer versions declare.
+
+The old stores are real SQLite files: made with the tables the previous version created, or
+with a column dropped again, holding rows written the way that version wrote them.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.store import Store
+import feedparser
+from sqlalchemy import inspect
+
+from crawler.config import parse_config
+from crawler.store import ArticleRecord, Store
+from feeds.build import build_feeds
+
+OLD_SCHEMA = """
+CREATE TABLE sources (
+    id VARCHAR(64) NOT NULL, name TEXT NOT NULL, listing JSON NOT NULL, created DATETIME NOT NULL,
+    PRIMARY KEY (id)
+);
+CREATE TABLE articles (
+    id INTEGER NOT NULL, source_id VARCHAR(64) NOT NULL, url TEXT NOT NULL, title TEXT NOT NULL,
+    summary TEXT NOT NULL, body_html TEXT NOT NULL, body_text TEXT NOT NULL, author TEXT, image_url TEXT,
+    categories JSON NOT NULL, published DATETIME, date_source VARCHAR(32), extraction JSON NOT NULL,
+    content_hash VARCHAR(64) NOT NULL, cluster_id INTEGER, first_seen DATETIME NOT NULL,
+    last_seen DATETIME NOT NULL, updated DATETIME NOT NULL,
+    PRIMARY KEY (id), FOREIGN KEY(source_id) REFERENCES sources (id), UNIQUE (url)
+);
+CREATE INDEX ix_articles_published ON articles (published);
+CREATE INDEX ix_articles_source_id ON articles (source_id);
+CREATE INDEX ix_articles_updated ON articles (updated);
+CREATE INDEX ix_articles_cluster_id ON articles (cluster_id);
+CREATE INDEX ix_articles_content_hash ON articles (content_hash);
+"""
+SITE = "http://sokhcn.cu.gov.vn/tin-tuc/"
+DATED = "Hội đồng nghiệm thu đề tài cấp tỉnh năm 2024"
+UNDATED = "Thông báo tuyển chọn nhiệm vụ khoa học (không ghi ngày)"
+NEWEST = "Tập huấn sở hữu trí tuệ cho doanh nghiệp"
+
+
+def old_store(path: Path) -> None:
+    """Two articles as the old version stored them: one dated, one known only by when it was first seen."""
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_SCHEMA)
+        db.execute("INSERT INTO sources VALUES ('cu', 'Sở KH&CN Cũ', ?, '2024-01-01 00:00:00.000000')",
+                   (f'["{SITE}"]',))
+        rows = [(1, f"{SITE}bai-1.html", DATED, "2024-03-01 08:00:00.000000", "2024-03-02 00:00:00.000000"),
+                (2, f"{SITE}bai-2.html", UNDATED, None, "2024-05-10 09:30:00.000000")]
+        for article_id, url, title, published, seen in rows:
+            db.execute("INSERT INTO articles (id, source_id, url, title, summary, body_html, body_text, "
+                       "categories, published, extraction, content_hash, first_seen, last_seen, updated) "
+                       "VALUES (?, 'cu', ?, ?, '', ?, ?, '[]', ?, '{}', ?, ?, ?, ?)",
+                       (article_id, url, title, f"<p>{title}.</p>", title, published, f"{article_id:064x}",
+                        seen, seen, seen))
+    db.close()
+
+
+def test_an_old_store_gains_the_sort_date_and_its_feeds_stay_newest_first(tmp_path: Path) -> None:
+    old_store(tmp_path / "store.db")
+    config = parse_config({"store": {"url": "sqlite:///store.db"}, "feeds": {"dir": "public"},
+                           "sources": [{"id": "cu", "name": "Sở KH&CN Cũ", "listing": [SITE]}]},
+                          tmp_path / "deptfeeds.toml")
+    store = Store(config.store_url)
+    try:
+        table = inspect(store.engine)
+        assert "sort_date" in {c["name"] for c in table.get_columns("articles")}
+        assert "ix_articles_source_sort_date" in {i["name"] for i in table.get_indexes("articles")}
+        store.save_article(ArticleRecord(source_id="cu", url=f"{SITE}bai-3.html", title=NEWEST,
+                                         body_html=f"<p>{NEWEST}.</p>", body_text=NEWEST,
+                                         content_hash="3" * 64,
+                                         published=datetime(2025, 1, 15, 7, 0, tzinfo=UTC)))
+        build_feeds(store, config)
+    finally:
+        store.close()
+
+    for name in ("cu.rss", "all.atom"):
+        feed = feedparser.parse((tmp_path / "public" / name).read_bytes())
+        assert not feed.bozo
+        assert [e.title for e in feed.entries] == [NEWEST, UNDATED, DATED]
+    # Opening the upgraded store again changes nothing and keeps every article.
+    again = Store(config.store_url)
+    try:
+        assert [a.title for a in again.articles("cu")] == [NEWEST, UNDATED, DATED]
+    finally:
+        again.close()
 
 
 def test_a_store_from_before_recovered_faults_opens_and_records_them(tmp_path: Path) -> None:
