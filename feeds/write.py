@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import socket
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +12,9 @@ from pathlib import Path
 from types import TracebackType
 
 TEMP_PATTERN = ".*.tmp"
+# ".all.rss.<host>-<pid>.<random>.tmp": whose it is, so a dead writer's leftovers go at once.
+TEMP_OWNER = re.compile(r"\.(?P<host>[^.]+)-(?P<pid>\d+)\.[^.]+\.tmp$")
+HOST = socket.gethostname().split(".")[0].replace("-", "_") or "host"
 STALE_TEMP_SECONDS = 3600
 # Each fsync waits for a disk flush (about 5 ms here); run side by side, the flushes are shared.
 FSYNC_THREADS = 16
@@ -33,7 +38,8 @@ class WriteBatch:
         except FileNotFoundError:
             pass
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{HOST}-{os.getpid()}.", suffix=".tmp",
+                                    dir=path.parent)
         self._pending.append((Path(tmp), path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -76,14 +82,31 @@ def _fsync(path: Path) -> None:
 
 
 def remove_stale_temporaries(folder: Path, older_than: float = STALE_TEMP_SECONDS) -> list[Path]:
-    """Delete temporary files a killed build left behind (a live build's are younger)."""
+    """Delete temporary files a killed build left behind: a dead process's at once, others by age."""
     removed = []
     now = time.time()
     for path in folder.rglob(TEMP_PATTERN):
         try:
-            if now - path.stat().st_mtime > older_than:
+            if not _writer_alive(path) or now - path.stat().st_mtime > older_than:
                 path.unlink()
                 removed.append(path)
         except FileNotFoundError:
             continue
     return removed
+
+
+def _writer_alive(path: Path) -> bool:
+    """Whether the process that wrote a temporary may still be writing (unknown writers may be)."""
+    owner = TEMP_OWNER.search(path.name)
+    if owner is None or owner["host"] != HOST:
+        return True
+    pid = int(owner["pid"])
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

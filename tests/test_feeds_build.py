@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,6 +190,20 @@ def test_a_build_removes_temporary_files_a_killed_build_left(tmp_path: Path) -> 
     os.utime(old, (time.time() - 7200, time.time() - 7200))
     assert remove_stale_temporaries(tmp_path) == [old]
     assert not old.exists() and fresh.exists()  # a running build's file is left alone
+
+
+def test_a_dead_builds_temporaries_go_at_once_a_live_ones_stay(tmp_path: Path) -> None:
+    from feeds.write import HOST, remove_stale_temporaries
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    leftover = tmp_path / f".all.rss.{HOST}-{dead.stdout.strip()}.k3j2h1.tmp"
+    running = tmp_path / f".all.atom.{HOST}-{os.getpid()}.x9y8z7.tmp"
+    elsewhere = tmp_path / f".all.json.otherhost-{dead.stdout.strip()}.a1b2c3.tmp"
+    for path in (leftover, running, elsewhere):
+        path.write_bytes(b"<rss")
+    assert remove_stale_temporaries(tmp_path) == [leftover]
+    assert running.exists() and elsewhere.exists()
 
 
 def test_a_build_that_fails_halfway_leaves_every_old_file_as_it_was(tmp_path: Path) -> None:
