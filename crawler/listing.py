@@ -20,7 +20,9 @@ from crawler.extract.clean import NOT_CHROME, chrome_element, chrome_rule
 from crawler.extract.dates import parse_date
 from crawler.extract.text import clean_text
 
-NEXT_TEXT = re.compile(r"^(sau|tiếp|trang sau|trang tiếp|next|›|»|>|>>|tiếp theo)(\W.*)?$", re.I)
+# The whole text of a pager link, arrows allowed: "Tiếp »", "Trang sau", "›". Not a title that
+# merely starts with the word ("Tiếp tục triển khai…", "Sau 5 năm…").
+NEXT_TEXT = re.compile(r"^(sau|tiếp|trang sau|trang tiếp|next|›|»|>|>>|tiếp theo)\W*$", re.I)
 MIN_TITLE = 20  # characters: shorter link texts are menu entries and page numbers
 SHORT_LINE = 80  # a date is read from lines up to this long (teasers are longer)
 TEASER = 60

@@ -104,6 +104,15 @@ def test_links_to_other_sites_are_never_articles() -> None:
     assert [link.url for link in links] == ["http://skhcn.example.gov.vn/tin/hoi-nghi-1.html"]
 
 
+@pytest.mark.parametrize("title", ["Tiếp tục triển khai chương trình đổi mới công nghệ",
+                                   "Sau 5 năm thực hiện đề án phát triển tài sản trí tuệ"])
+def test_an_article_whose_title_starts_like_a_pager_is_not_the_next_page(title: str) -> None:
+    html = LISTING.replace("<body>", f'<body><a href="/tin/bai-3.html">{title}</a>', 1)
+    assert html != LISTING
+    assert next_page(BeautifulSoup(html, "lxml"), "http://skhcn.example.gov.vn/tin-tuc/",
+                     {"skhcn.example.gov.vn"}) == "http://skhcn.example.gov.vn/tin-tuc/?p=2"
+
+
 def test_the_last_page_has_no_next_page() -> None:
     html = LISTING.replace('<a href="?p=2">2</a> <a href="?p=2">Tiếp &gt;&gt;</a>', "")
     assert next_page(BeautifulSoup(html, "lxml"), "http://skhcn.example.gov.vn/tin-tuc/",
