@@ -11,63 +11,21 @@ GET /__bench__/hits with every (method, URL, status) since the last call.
 from __future__ import annotations
 
 import argparse
-import email.utils
-import hashlib
 import json
-import mimetypes
 import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import psutil
 
 from bench.common import child_env
-from deptfeeds.mirror import MirrorHandler, MirrorServer, load_site, resolve
+from deptfeeds.mirror import MirrorHandler, MirrorServer, answer
 
 HITS_PATH = "/__bench__/hits"
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def answer(root: Path, method: str, target: str, host_header: str,
-           request_headers: dict[str, str]) -> tuple[str, Answer]:
-    """What deptfeeds.mirror answers for one request, as data (the full URL, the answer)."""
-    url = urlsplit(target)
-    host = (url.hostname or host_header.split(":")[0]).lower()
-    full = f"http://{host}{url.path}" + (f"?{url.query}" if url.query else "")
-    site_root = root / host
-    if not host or not site_root.is_dir():
-        return full, Answer(502, {"Content-Type": "text/plain"}, b"unknown host\n")
-    site = load_site(site_root)
-    if url.path in site.redirects and not url.query:
-        return full, Answer(301, {"Location": f"http://{host}{site.redirects[url.path]}"}, b"")
-    path = resolve(site, url.path, url.query)
-    if path is None:
-        return full, Answer(404, {"Content-Type": "text/plain"}, b"not found\n")
-    data = path.read_bytes()
-    etag = '"' + hashlib.sha1(data).hexdigest()[:16] + '"'
-    modified = email.utils.formatdate(path.stat().st_mtime, usegmt=True)
-    relative = path.relative_to(site.root).as_posix()
-    ctype = site.content_type if path.suffix == ".html" else (
-        mimetypes.guess_type(path.name)[0] or "application/octet-stream")
-    headers = {"Content-Type": ctype, "ETag": etag, "Last-Modified": modified,
-               **site.headers.get(relative, {})}
-    since, match = request_headers.get("if-modified-since"), request_headers.get("if-none-match")
-    if match == etag or (since and not match and since == modified):
-        headers.pop("Content-Type")
-        return full, Answer(304, headers, b"")
-    return full, Answer(200, headers, b"" if method == "HEAD" else data)
 
 
 class CountingHandler(MirrorHandler):
@@ -118,7 +76,7 @@ def serve_twisted(root: Path) -> None:
             request.setResponseCode(reply.status)
             for name, value in reply.headers.items():
                 request.setHeader(name, value)
-            return reply.body
+            return b"" if method == "HEAD" else reply.body
 
     site = Site(Mirror())
     site.noisy = False

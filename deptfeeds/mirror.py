@@ -69,6 +69,47 @@ def resolve(site: Site, path: str, query: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def answer(root: Path, method: str, target: str, host_header: str,
+           request_headers: dict[str, str]) -> tuple[str, Answer]:
+    """What the mirror answers one request (the full URL asked for, and the answer).
+
+    `request_headers` has lower-case names. The body is the page even for HEAD; the server
+    sending it leaves it out.
+    """
+    url = urlsplit(target)
+    host = (url.hostname or host_header.split(":")[0]).lower()
+    full = f"http://{host}{url.path}" + (f"?{url.query}" if url.query else "")
+    site_root = root / host
+    if not host or not site_root.is_dir():
+        return full, Answer(502, {"Content-Type": "text/plain"}, b"unknown host\n")
+    site = load_site(site_root)
+    if url.path in site.redirects and not url.query:
+        return full, Answer(301, {"Location": f"http://{host}{site.redirects[url.path]}"}, b"")
+    path = resolve(site, url.path, url.query)
+    if path is None:
+        return full, Answer(404, {"Content-Type": "text/plain"}, b"not found\n")
+    data = path.read_bytes()
+    etag = '"' + hashlib.sha1(data).hexdigest()[:16] + '"'
+    modified = email.utils.formatdate(path.stat().st_mtime, usegmt=True)
+    relative = path.relative_to(site.root).as_posix()
+    ctype = site.content_type if path.suffix == ".html" else (
+        mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+    headers = {"Content-Type": ctype, "ETag": etag, "Last-Modified": modified,
+               **site.headers.get(relative, {})}
+    since, match = request_headers.get("if-modified-since"), request_headers.get("if-none-match")
+    if match == etag or (since and not match and since == modified):
+        headers.pop("Content-Type")
+        return full, Answer(304, headers, b"")
+    return full, Answer(200, headers, data)
+
+
 class MirrorHandler(BaseHTTPRequestHandler):
     server: MirrorServer
     protocol_version = "HTTP/1.1"
@@ -83,32 +124,10 @@ class MirrorHandler(BaseHTTPRequestHandler):
         self.answer(head=False)
 
     def answer(self, head: bool) -> None:
-        url = urlsplit(self.path)
-        host = (url.hostname or self.headers.get("Host", "").split(":")[0]).lower()
-        site_root = self.server.root / host
-        full = f"http://{host}{url.path}" + (f"?{url.query}" if url.query else "")
-        if not host or not site_root.is_dir():
-            return self.send(502, b"unknown host\n", "text/plain", full, head)
-        site = load_site(site_root)
-        if url.path in site.redirects and not url.query:
-            return self.send(301, b"", "text/plain", full, head,
-                             {"Location": f"http://{host}{site.redirects[url.path]}"})
-        path = resolve(site, url.path, url.query)
-        if path is None:
-            return self.send(404, b"not found\n", "text/plain", full, head)
-        data = path.read_bytes()
-        etag = '"' + hashlib.sha1(data).hexdigest()[:16] + '"'
-        modified = email.utils.formatdate(path.stat().st_mtime, usegmt=True)
-        relative = path.relative_to(site.root).as_posix()
-        ctype = site.content_type if path.suffix == ".html" else (
-            mimetypes.guess_type(path.name)[0] or "application/octet-stream")
-        headers = {"ETag": etag, "Last-Modified": modified, **site.headers.get(relative, {})}
-        ctype = headers.pop("Content-Type", ctype)
-        since = self.headers.get("If-Modified-Since")
-        if self.headers.get("If-None-Match") == etag or (
-                since and not self.headers.get("If-None-Match") and since == modified):
-            return self.send(304, b"", None, full, head, headers)
-        self.send(200, data, ctype, full, head, headers)
+        request_headers = {name.lower(): value for name, value in self.headers.items()}
+        full, reply = answer(self.server.root, self.command, self.path, self.headers.get("Host", ""),
+                             request_headers)
+        self.send(reply.status, reply.body, None, full, head, reply.headers)
 
     def send(self, status: int, body: bytes, ctype: str | None, url: str, head: bool,
              headers: dict[str, str] | None = None) -> None:
