@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Clock, own_usage
-from crawler.config import load_config
+from core.config import load_config
 
 
 def crawl_ours(config_path: Path) -> dict[str, Any]:

@@ -26,9 +26,9 @@ from w3lib.encoding import html_to_unicode
 from bench.common import Clock, save, table
 from bench.crawl_throughput import FULL, QUICK, mirror_dir
 from bench.mirror import ensure, file_for
-from crawler.config import Source, load_config
+from core.config import Source, load_config
 from crawler.extract import NoArticle, extract_article
-from crawler.families import Profile, profile_for
+from crawler.profiles import Profile, profile_for
 from deptfeeds.mirror import load_site
 
 TARGET = 0.6

@@ -31,8 +31,8 @@ from sqlalchemy import insert
 
 from bench.common import OUT, REPO, Clock, own_usage, save, table
 from bench.templates import load_samples
-from crawler.config import Config, load_config
-from crawler.store import Article, ArticleRecord, ArticleUrl, Store
+from core.config import Config, load_config
+from core.store import ArticleRecord, ArticleUrl, Store, StoredArticle
 
 SOURCES = 60
 FULL_ARTICLES = 100_000
@@ -96,7 +96,7 @@ def fill_store(store: Store, config: Config, articles: int, seed: int = 1) -> No
                     rows[-1].update(published=day_later, first_seen=day_later, last_seen=day_later,
                                     updated=day_later)
                 urls.append({"url": url, "article_id": n + 1})
-            connection.execute(insert(Article), rows)
+            connection.execute(insert(StoredArticle), rows)
             connection.execute(insert(ArticleUrl), urls)
 
 

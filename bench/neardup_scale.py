@@ -2,7 +2,7 @@
 
 The index lives in the store (crawler/dedup.py). The stored articles are synthetic: a body of
 real-article length (about 2,300 characters of words from the samples) filed under BANDS
-random LSH band keys (crawler.neardup's layout), which is what MinHash gives texts that share
+random LSH band keys (core.neardup's layout), which is what MinHash gives texts that share
 nothing; computing real keys for a million background texts would take longer than everything
 else here. Then, at each size, new articles go through the real code: `NearDuplicateIndex.add`
 on stored articles not yet indexed (index insert + query + clusters, a transaction each), and
@@ -35,8 +35,8 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bench.common import OUT, Clock, measure, own_usage, save, table
 from bench.feeds_rebuild import paragraphs, word_pool
-from crawler.neardup import BANDS, SCHEME
-from crawler.store import ArticleRecord, Base, Store
+from core.neardup import BANDS, SCHEME
+from core.store import ArticleRecord, Base, Store
 
 FULL_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (2_000, 10_000)
@@ -158,7 +158,7 @@ def insert_rows(path: Path, texts: list[str], label: str) -> list[int]:
 def measure_size(store_path: Path, size: int, timed: int) -> dict[str, Any]:
     """Time `timed` new articles into the index, and `timed` more through save_article, then
     take them out again."""
-    from crawler.dedup import NearDuplicateIndex
+    from core.dedup import NearDuplicateIndex
 
     rng = random.Random(size)
     words = word_pool()
@@ -260,9 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        from crawler.dedup import NearDuplicateIndex  # noqa: F401
+        from core.dedup import NearDuplicateIndex  # noqa: F401
     except ImportError:
-        print("neardup: crawler.dedup has no NearDuplicateIndex yet; nothing to measure")
+        print("neardup: core.dedup has no NearDuplicateIndex yet; nothing to measure")
         save("neardup_scale", {"available": False})
         return 0
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else \

@@ -43,8 +43,8 @@ def run_workload(name: str) -> None:
         measure_size(stores[-1], int(stores[-1].name.split("-")[1]), 300)
     elif name == "feeds":
         from bench.feeds_rebuild import FULL_ARTICLES, cached_store
-        from crawler.config import load_config
-        from crawler.store import Store
+        from core.config import load_config
+        from core.store import Store
         from feeds.build import build_feeds
 
         folder = cached_store(FULL_ARTICLES)

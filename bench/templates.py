@@ -19,11 +19,11 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from crawler.config import Source
+from core.config import Source
 from crawler.extract.decode import decode_html
 from crawler.extract.text import clean_text
-from crawler.families import Profile, profile_for
 from crawler.listing import next_page
+from crawler.profiles import Profile, profile_for
 from deptfeeds.mirror import Site, load_site, resolve
 
 REPO = Path(__file__).resolve().parent.parent

@@ -3,16 +3,20 @@
 Department sites reach one article through many URLs: parameters in another order, the path
 percent-encoded once or twice, session and tracking parameters, print and PDF views, and
 `rel=canonical` pointing at the alias the CMS prefers. Every URL goes through `canonical_url`
-before it is compared or stored.
+before it is compared or stored. Print views are data (`print_views` in crawler/families.toml).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
+
+from core.families import PrintView
+from crawler.families import GENERIC
 
 # Query parameters that never identify an article, on any site.
 DROP_ALWAYS = re.compile(
@@ -24,27 +28,6 @@ DROP_ALWAYS = re.compile(
 DOUBLE_ESCAPE = re.compile(r"%25(?=[0-9A-Fa-f]{2})")
 # Session ids some servers put in the path instead of a cookie.
 PATH_SESSION = re.compile(r";jsessionid=[^/?#]*|/\(S\([a-z0-9]+\)\)", re.I)
-
-
-@dataclass(frozen=True)
-class PrintView:
-    """A URL shape that shows an article for printing or as PDF, and where the article is."""
-
-    name: str
-    pattern: re.Pattern[str]
-    article: str | None  # a template over the pattern's groups; None: no way back, skip it
-    reason: str
-
-
-# Matched against the path plus query of a same-site URL.
-PRINT_VIEWS = (
-    PrintView("drupal-print", re.compile(r"^/(?:index\.php/)?(?:bm/)?print(?:pdf|mail)?/(?P<nid>\d+)/?$"),
-              "/node/{nid}", "Drupal print module: /bm/print/<nid>, /print/<nid>, /printpdf/<nid>"),
-    PrintView("print-news", re.compile(r"(?i)^/[^?]*print_?news\.aspx\?(?:.*&)?id=(?P<id>\d+)"),
-              None, "old ASP.NET sites: PrintNews.aspx?id= names no article URL, so it is skipped"),
-    PrintView("print-flag", re.compile(r"(?i)^(?P<path>/[^?]*)\?(?:.*&)?(?:print|printable)=(?:1|true|yes)"),
-              None, "a print flag on the article URL itself: the plain URL is linked anyway"),
-)
 
 
 def _dedouble(url: str) -> str:
@@ -87,28 +70,33 @@ def clean_url(url: str, keep_params: tuple[str, ...] | list[str] | None = None) 
     return base + ("?" + urlencode(pairs) if pairs else "")
 
 
-def print_view(url: str) -> PrintView | None:
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def print_view(url: str, views: Sequence[PrintView] = GENERIC.print_views) -> PrintView | None:
     """The print-view rule a URL matches, if any."""
     parts = urlsplit(url)
     target = parts.path + ("?" + parts.query if parts.query else "")
-    return next((rule for rule in PRINT_VIEWS if rule.pattern.search(target)), None)
+    return next((rule for rule in views if _compiled(rule.pattern).search(target)), None)
 
 
-def article_for_print_view(url: str) -> str | None:
+def article_for_print_view(url: str, views: Sequence[PrintView] = GENERIC.print_views) -> str | None:
     """The article a print or PDF view shows, or None when it cannot be told (skip the view)."""
-    rule = print_view(url)
+    rule = print_view(url, views)
     if rule is None:
         return url
     if rule.article is None:
         return None
     parts = urlsplit(url)
-    match = rule.pattern.search(parts.path + ("?" + parts.query if parts.query else ""))
+    match = _compiled(rule.pattern).search(parts.path + ("?" + parts.query if parts.query else ""))
     assert match is not None
     return urlunsplit((parts.scheme, parts.netloc, rule.article.format(**match.groupdict()), "", ""))
 
 
-def trusted_canonical(canonical: str | None, page_url: str,
-                      listing: list[str] | tuple[str, ...]) -> str | None:
+def trusted_canonical(canonical: str | None, page_url: str, listing: list[str] | tuple[str, ...],
+                      views: Sequence[PrintView] = GENERIC.print_views) -> str | None:
     """`rel=canonical` when it can be believed: same host, not the home page, a listing or a print view.
 
     Broken templates print the home page or the section as canonical on every article, which
@@ -123,6 +111,19 @@ def trusted_canonical(canonical: str | None, page_url: str,
         return None
     if canonical_url(canonical) in {canonical_url(u) for u in listing}:
         return None
-    if print_view(canonical) is not None:
+    if print_view(canonical, views) is not None:
         return None
     return canonical
+
+
+def article_urls(page_url: str, requested_url: str, canonical: str | None, listing: Sequence[str],
+                 keep_params: Sequence[str] | None, views: Sequence[PrintView] = GENERIC.print_views,
+                 ) -> tuple[str, set[str]]:
+    """The URL to store an article under, and the other canonical URLs that reach it.
+
+    The page's own canonical when it can be believed, else the URL it answered at; rows are
+    found by the canonical forms of every URL that reached them.
+    """
+    preferred = trusted_canonical(canonical, page_url, listing, views) or page_url
+    url = clean_url(preferred, keep_params)
+    return url, {canonical_url(u, keep_params) for u in (preferred, requested_url, page_url)} - {url}

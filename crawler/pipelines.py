@@ -7,12 +7,8 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
-from crawler.canonical import canonical_url, clean_url, trusted_canonical
-from crawler.config import load_config
-from crawler.dedup import content_hash
-from crawler.items import ArticleItem
+from core.store import ArticleRecord
 from crawler.shared_store import open_store, release_store
-from crawler.store import ArticleRecord
 
 log = logging.getLogger("deptfeeds.store")
 
@@ -20,8 +16,9 @@ log = logging.getLogger("deptfeeds.store")
 class StorePipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
-        config = load_config(crawler.settings.get("DEPTFEEDS_CONFIG"))
-        self.store = open_store(crawler.settings.get("DEPTFEEDS_STORE_URL") or config.store_url)
+        # The parsed config travels on the spider class (crawler.spiders.department.spider_for).
+        config = crawler.spidercls.config
+        self.store = open_store(config.store_url)
         self.store.sync_sources(config.sources)
         self.counts = {"new": 0, "updated": 0, "duplicate": 0, "unchanged": 0}
         self.run_id: int | None = None
@@ -35,26 +32,11 @@ class StorePipeline:
         self.run_id = self.store.start_run(spider.source.id)
         spider.run_id = self.run_id
 
-    def process_item(self, item: ArticleItem, spider: Any = None) -> ArticleItem:
-        spider = spider or self.crawler.spider
-        article = item.article
-        keep = getattr(spider, "keep_params", None)
-        preferred = trusted_canonical(article.canonical, article.url, spider.source.listing) or article.url
-        url = clean_url(preferred, keep)
-        # Rows are found by the canonical forms of every URL that reached them.
-        aliases = {canonical_url(u, keep) for u in (preferred, item.requested_url, article.url)} - {url}
-        record = ArticleRecord(
-            source_id=item.source_id, url=url, title=article.title, summary=article.summary,
-            body_html=article.body_html, body_text=article.body_text, author=article.author,
-            image_url=article.images[0].url if article.images else None,
-            categories=article.categories, published=article.published,
-            date_source=article.date_source, extraction=article.paths,
-            content_hash=content_hash(article.title, article.body_text), aliases=sorted(aliases),
-        )
-        outcome = self.store.save_article(record)
+    def process_item(self, item: ArticleRecord, spider: Any = None) -> ArticleRecord:
+        outcome = self.store.save_article(item)
         self.counts[outcome] += 1
         self.crawler.stats.inc_value(f"deptfeeds/{outcome}")
-        log.debug("%s: %s %s", item.source_id, outcome, url)
+        log.debug("%s: %s %s", item.source_id, outcome, item.url)
         return item
 
     def close_spider(self, spider: Any = None) -> None:

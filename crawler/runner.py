@@ -8,9 +8,9 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.config import Config
+from core.config import Config
+from core.store import CrawlRun, Store
 from crawler.spiders.department import spider_for
-from crawler.store import CrawlRun, Store
 
 
 def scrapy_settings(overrides: dict[str, Any] | None = None) -> Settings:

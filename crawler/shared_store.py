@@ -7,7 +7,7 @@ caches for one SQLite file. The last one to let go closes it.
 
 from __future__ import annotations
 
-from crawler.store import Store
+from core.store import Store
 
 _open: dict[str, Store] = {}
 _users: dict[str, int] = {}

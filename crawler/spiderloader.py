@@ -6,13 +6,15 @@ from typing import Any
 
 from scrapy import Request, Spider
 
-from crawler.config import load_config
+from core.config import load_config
+from crawler.families import FAMILIES
 from crawler.spiders.department import DepartmentSpider, spider_for
 
 
 class SourceSpiderLoader:
     def __init__(self, settings: Any):
-        self.config = load_config(settings.get("DEPTFEEDS_CONFIG"))
+        # `scrapy crawl` has no parsed config to hand over: read the file once, here.
+        self.config = load_config(settings.get("DEPTFEEDS_CONFIG"), families=FAMILIES)
         self._spiders = {s.id: spider_for(s, self.config) for s in self.config.sources}
 
     @classmethod

@@ -9,10 +9,17 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from crawler.config import Config, ConfigError, load_config
-from scheduler.locks import BUSY_EXIT, LockBusy
+from core.config import Config, ConfigError, load_config
+from core.locks import BUSY_EXIT, LockBusy
 
 log = logging.getLogger("deptfeeds")
+
+
+def family_names() -> set[str]:
+    """The CMS families a source may name (crawler/families.toml)."""
+    from crawler.families import FAMILIES
+
+    return set(FAMILIES)
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 # The sample mirror is our own server on loopback: no need to be polite to it.
@@ -66,9 +73,9 @@ def summary_table(runs: Sequence) -> str:
 
 def _crawl(config: Config, sources: list[str] | None, overrides: dict | None = None,
            wait: float = 0) -> list:
+    from core.locks import crawl_locks
+    from core.store import Store
     from crawler.runner import crawl
-    from crawler.store import Store
-    from scheduler.locks import crawl_locks
 
     unknown = [s for s in sources or [] if s not in {x.id for x in config.sources}]
     if unknown:
@@ -83,7 +90,7 @@ def _crawl(config: Config, sources: list[str] | None, overrides: dict | None = N
 
 
 def _build(config: Config) -> dict[Path, bool]:
-    from crawler.store import Store
+    from core.store import Store
     from feeds.build import build_feeds
 
     store = Store(config.store_url)
@@ -136,7 +143,7 @@ def cmd_schedule(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
-    from crawler.store import Store
+    from core.store import Store
     from scheduler.status import collect, render_json, render_table
 
     store = Store(config.store_url)
@@ -236,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo" and not config_file:
         config_file = SAMPLES / "deptfeeds.toml"
     try:
-        config = load_config(config_file)
+        config = load_config(config_file, families=family_names())
         return args.func(args, config)
     except ConfigError as exc:
         print(f"deptfeeds: invalid config\n{exc}", file=sys.stderr)

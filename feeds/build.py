@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
-from crawler.config import COMBINED_FEED, Config, Source
-from crawler.store import Store
+from core.config import COMBINED_FEED, Config, Source
+from core.store import Store
 from feeds.entries import Feed, entry_for
 from feeds.formats import FEED_SUFFIXES, INDEX_FILE, OPML_FILE
 from feeds.index import render_index

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from crawler.store import Article
+from core.store import StoredArticle
 from feeds.sanitize import clean_html, plain_text, xml_safe
 from feeds.stories import Story
 
@@ -68,7 +68,7 @@ def local(value: datetime) -> datetime:
     return value.astimezone(LOCAL_TZ).replace(microsecond=0)
 
 
-def published(article: Article) -> datetime:
+def published(article: StoredArticle) -> datetime:
     return local(article.published or article.first_seen)
 
 
@@ -80,7 +80,7 @@ def image_enclosure(url: str | None) -> Enclosure | None:
     return Enclosure(url, kind) if kind and kind.startswith("image/") else None
 
 
-def copies_html(copies: list[Article], source_names: Mapping[str, str]) -> str:
+def copies_html(copies: list[StoredArticle], source_names: Mapping[str, str]) -> str:
     """A list of links to the other copies of a story, for the end of its entry."""
     if not copies:
         return ""

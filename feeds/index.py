@@ -9,8 +9,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.config import Source
-from crawler.store import Article, CrawlRun, Store
+from core.config import Source
+from core.store import CrawlRun, Store, StoredArticle
 from feeds.entries import Entry, Feed, local
 from feeds.formats import FEED_SUFFIXES, FORMAT_NAMES, MEDIA_TYPES, OPML_FILE
 
@@ -61,7 +61,7 @@ def render_index(store: Store, title: str, sources: Sequence[tuple[Source, Feed]
     """index.html: dated only by what the store holds, so an unchanged store keeps its bytes."""
     rows = []
     with store.session() as session:
-        per_source = select(Article.source_id, func.count()).group_by(Article.source_id)
+        per_source = select(StoredArticle.source_id, func.count()).group_by(StoredArticle.source_id)
         counts = {source_id: count for source_id, count in session.execute(per_source)}
         for source, feed in sources:
             when, status = crawl_status(session, source.id)

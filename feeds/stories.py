@@ -21,18 +21,18 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, defer
 
-from crawler.store import Article, Store
+from core.store import Store, StoredArticle
 from feeds.topics import Searchable
 
 TOPIC_WINDOW = 10_000
-NEWEST_FIRST = (Article.sort_date.desc(), Article.id.desc())
-EARLIEST_FIRST = (Article.sort_date.asc(), Article.id.asc())
+NEWEST_FIRST = (StoredArticle.sort_date.desc(), StoredArticle.id.desc())
+EARLIEST_FIRST = (StoredArticle.sort_date.asc(), StoredArticle.id.asc())
 # What deciding needs: where an article belongs and which story it tells; topics add its text.
-PLACING = (Article.id, Article.source_id, Article.cluster_id)
-TEXT = (Article.title, Article.summary, Article.body_text, Article.categories)
+PLACING = (StoredArticle.id, StoredArticle.source_id, StoredArticle.cluster_id)
+TEXT = (StoredArticle.title, StoredArticle.summary, StoredArticle.body_text, StoredArticle.categories)
 BATCH = 500  # ids per query: well under SQLite's parameter limit
 # What no entry shows, left in the database (reading one raises instead of querying).
-UNSHOWN = (defer(Article.body_text, raiseload=True), defer(Article.extraction, raiseload=True))
+UNSHOWN = (defer(StoredArticle.body_text, raiseload=True), defer(StoredArticle.extraction, raiseload=True))
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,9 @@ class Scope:
         return self.sources is None or source_id in self.sources
 
     def restrict(self, query: Select) -> Select:
-        return query if self.sources is None else query.where(Article.source_id.in_(sorted(self.sources)))
+        if self.sources is None:
+            return query
+        return query.where(StoredArticle.source_id.in_(sorted(self.sources)))
 
     @property
     def simple(self) -> bool:
@@ -64,8 +66,8 @@ class Scope:
 class Story:
     """An article to publish, with the other copies of the same story (earliest first)."""
 
-    article: Article
-    copies: list[Article] = field(default_factory=list)
+    article: StoredArticle
+    copies: list[StoredArticle] = field(default_factory=list)
 
 
 Chosen = tuple[int, list[int]]  # a story's article id and the ids of its other copies
@@ -82,7 +84,7 @@ def select_many(store: Store, scopes: Sequence[Scope], limit: int) -> list[list[
         chosen: list[list[Chosen]] = [[] for _ in scopes]
         for i, scope in enumerate(scopes):
             if scope.simple:
-                newest = scope.restrict(select(Article.id)).order_by(*NEWEST_FIRST).limit(limit)
+                newest = scope.restrict(select(StoredArticle.id)).order_by(*NEWEST_FIRST).limit(limit)
                 chosen[i] = [(n, []) for n in session.scalars(newest)]
         filtering = [i for i, scope in enumerate(scopes) if not scope.simple]
         if filtering:
@@ -131,7 +133,7 @@ def _story(session: Session, scope: Scope, row: Any) -> Chosen | None:
     if not scope.one_per_story or row.cluster_id is None:
         return row.id, []
     columns = (*PLACING, *TEXT) if scope.topic else PLACING
-    copies = select(*columns).where(Article.cluster_id == row.cluster_id)
+    copies = select(*columns).where(StoredArticle.cluster_id == row.cluster_id)
     members = session.execute(scope.restrict(copies).order_by(*EARLIEST_FIRST)).all()
     first = next((m for m in members if scope.covers(m)), row)
     if first.id != row.id:
@@ -143,16 +145,16 @@ def _texts(session: Session, ids: list[int]) -> dict[int, Any]:
     """The text of the given articles, what topics match on, by id."""
     texts: dict[int, Any] = {}
     for start in range(0, len(ids), BATCH):
-        query = select(Article.id, *TEXT).where(Article.id.in_(ids[start:start + BATCH]))
+        query = select(StoredArticle.id, *TEXT).where(StoredArticle.id.in_(ids[start:start + BATCH]))
         texts.update((row.id, row) for row in session.execute(query))
     return texts
 
 
-def _load(session: Session, ids: Iterable[int]) -> dict[int, Article]:
+def _load(session: Session, ids: Iterable[int]) -> dict[int, StoredArticle]:
     """Articles by id with what entries show, in batches that stay under SQLite's parameter limit."""
     ids = sorted(ids)
-    loaded: dict[int, Article] = {}
+    loaded: dict[int, StoredArticle] = {}
     for start in range(0, len(ids), BATCH):
-        query = select(Article).options(*UNSHOWN).where(Article.id.in_(ids[start:start + BATCH]))
+        query = select(StoredArticle).options(*UNSHOWN).where(StoredArticle.id.in_(ids[start:start + BATCH]))
         loaded.update((a.id, a) for a in session.scalars(query))
     return loaded

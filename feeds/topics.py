@@ -7,7 +7,7 @@ import unicodedata
 from functools import cached_property
 from typing import Protocol
 
-from crawler.config import Topic
+from core.config import Topic
 
 WORD = re.compile(r"\w")
 

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
-from crawler.config import Config, parse_duration
-from crawler.store import CrawlRun, Store, utcnow
-from scheduler.locks import BUSY_EXIT, LockBusy, close_running_runs, crawl_lock_name, holding, lock_dir
+from core.config import Config, parse_duration
+from core.locks import BUSY_EXIT, LockBusy, close_running_runs, crawl_lock_name, holding, lock_dir
+from core.store import CrawlRun, Store, utcnow
 from scheduler.status import SHUTTING_DOWN, run_failed, source_status
 
 log = logging.getLogger("deptfeeds.scheduler")

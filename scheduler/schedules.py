@@ -15,8 +15,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.config import Config, Schedule, Source, parse_duration
-from crawler.store import utcnow
+from core.config import Config, Schedule, Source, parse_duration
+from core.store import utcnow
 
 log = logging.getLogger("deptfeeds.scheduler")
 

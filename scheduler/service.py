@@ -19,10 +19,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from crawler.config import Config, parse_duration
-from crawler.store import Store
+from core.config import Config, parse_duration
+from core.locks import LockBusy, crawl_locks, scheduler_lock
+from core.store import Store
 from scheduler import jobs
-from scheduler.locks import LockBusy, crawl_locks, scheduler_lock
 from scheduler.schedules import sync_jobs
 from scheduler.status import JOBS_TABLE, SHUTTING_DOWN, source_status
 

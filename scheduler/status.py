@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, text
 
-from crawler.config import Config, Source
-from crawler.store import CrawlRun, Store, utcnow
-from scheduler.locks import SCHEDULER, describe_owner, owner_alive
+from core.config import Config, Source
+from core.locks import SCHEDULER, describe_owner, owner_alive
+from core.store import CrawlRun, Store, utcnow
 
 HISTORY = 50  # runs looked at per source
 JOBS_TABLE = "apscheduler_jobs"

@@ -82,8 +82,8 @@ def feed_sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     from sqlalchemy import update
 
-    from crawler.config import load_config
-    from crawler.store import Article, Store
+    from core.config import load_config
+    from core.store import Store, StoredArticle
     from feeds.build import build_feeds
 
     folder = tmp_path_factory.mktemp("feed-sites")
@@ -95,7 +95,7 @@ def feed_sites(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = load_config(config_path)
     store = Store(config.store_url)
     with store.session() as session:
-        session.execute(update(Article).values(cluster_id=None))
+        session.execute(update(StoredArticle).values(cluster_id=None))
     build_feeds(store, config)
     store.close()
     return config_path

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from core.config import load_config
+from core.store import ArticleUrl, CrawlRun, Store
 from crawler.canonical import canonical_url
-from crawler.config import load_config
-from crawler.store import ArticleUrl, CrawlRun, Store
 from deptfeeds.mirror import MirrorServer
 from tests.conftest import run_cli
 

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
-from crawler.config import Source, load_config
+from core.config import Source, load_config
 from crawler.extract import Article, extract_article
-from crawler.families import Profile, profile_for
 from crawler.listing import article_links, next_page
+from crawler.profiles import Profile, profile_for
 from deptfeeds.mirror import Site, load_site, resolve, route_key
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import ConfigError, load_config
+from core.config import ConfigError, load_config
+from crawler.families import FAMILIES
 from deptfeeds.cli import main
 
 GOOD_SOURCE = '''
@@ -54,7 +55,7 @@ def test_bad_config_is_rejected_with_file_source_and_key(case: str, tmp_path: Pa
     path.write_text(text, encoding="utf-8")
 
     with pytest.raises(ConfigError) as error:
-        load_config(path)
+        load_config(path, families=FAMILIES)
     assert expected in str(error.value)
     assert str(path) in str(error.value)
 

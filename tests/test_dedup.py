@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.config import load_config
+from core.dedup import content_hash
+from core.neardup import jaccard, near_text, shingles
+from core.store import ArticleRecord, ArticleUrl, Store, StoredArticle
 from crawler.canonical import canonical_url
-from crawler.config import load_config
-from crawler.dedup import content_hash
-from crawler.neardup import jaccard, near_text, shingles
-from crawler.store import Article, ArticleRecord, ArticleUrl, Store
 from deptfeeds.mirror import MirrorServer
 from tests.sample_crawl import Crawl, crawl, write_config
 
@@ -94,7 +94,7 @@ def sample_crawl(mirror: MirrorServer, tmp_path_factory: pytest.TempPathFactory)
     return crawl(config, mirror), config
 
 
-def rows(config: Path) -> tuple[list[Article], dict[str, int]]:
+def rows(config: Path) -> tuple[list[StoredArticle], dict[str, int]]:
     store = Store(load_config(config).store_url)
     try:
         with store.session() as session:

@@ -9,7 +9,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from crawler.config import load_config
+from core.config import load_config
 from tests.conftest import SAMPLES, run_cli
 
 # Chrome seen in the seed pages (../shared/seeds): none of it may reach a feed entry.

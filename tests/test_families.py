@@ -12,11 +12,12 @@ from datetime import datetime
 
 import pytest
 
+from core.config import Source
 from crawler.canonical import canonical_url
-from crawler.config import Source
 from crawler.extract import extract_article
-from crawler.families import FAMILIES, Profile, profile_for
+from crawler.families import FAMILIES
 from crawler.listing import article_links
+from crawler.profiles import Profile, profile_for
 from tests.sample_pages import SamplePage, listing_pages, route_key_of, sample_pages, sources
 from tests.test_samples import chrome_in, editor_view, expected_view
 

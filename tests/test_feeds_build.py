@@ -22,8 +22,8 @@ import pytest
 from lxml import etree, html
 from sqlalchemy import select
 
-from crawler.config import load_config
-from crawler.store import Article, Store
+from core.config import load_config
+from core.store import Store, StoredArticle
 from feeds.build import build_feeds
 
 WORKSHOP = "Hội thảo chuyển đổi số trong hoạt động khoa học và công nghệ"
@@ -139,7 +139,7 @@ def test_building_for_one_source_rewrites_only_the_feeds_it_affects(feed_sites_c
     config = load_config(feed_sites_copy)
     store = Store(config.store_url)
     with store.session() as session:
-        article = session.scalars(select(Article).where(Article.title == PRODUCTIVITY)).one()
+        article = session.scalars(select(StoredArticle).where(StoredArticle.title == PRODUCTIVITY)).one()
         article.title = PRODUCTIVITY + " (cập nhật)"
         article.updated = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -14,8 +14,8 @@ import feedparser
 from lxml import html
 from sqlalchemy import select
 
-from crawler.config import load_config
-from crawler.store import Article, Store
+from core.config import load_config
+from core.store import Store, StoredArticle
 from feeds.build import build_feeds
 from tests.test_feeds_validity import check_feed, feed_files
 
@@ -29,7 +29,7 @@ def mark_copies(config_path: Path, *urls: str) -> None:
     config = load_config(config_path)
     store = Store(config.store_url)
     with store.session() as session:
-        members = session.scalars(select(Article).where(Article.url.in_(urls))).all()
+        members = session.scalars(select(StoredArticle).where(StoredArticle.url.in_(urls))).all()
         earliest = min(members, key=lambda a: a.published)
         for member in members:
             member.cluster_id = earliest.id
@@ -89,7 +89,7 @@ def test_marking_copies_is_a_change_and_unmarking_restores_the_feed(feed_sites_c
     config = load_config(feed_sites_copy)
     store = Store(config.store_url)
     with store.session() as session:
-        for article in session.scalars(select(Article).where(Article.url.in_([ORIGINAL, COPY]))):
+        for article in session.scalars(select(StoredArticle).where(StoredArticle.url.in_([ORIGINAL, COPY]))):
             article.cluster_id = None
     build_feeds(store, config)
     store.close()

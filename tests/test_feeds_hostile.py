@@ -16,8 +16,8 @@ from pathlib import Path
 import feedparser
 from lxml import etree, html
 
-from crawler.config import parse_config
-from crawler.store import ArticleRecord, Store
+from core.config import parse_config
+from core.store import ArticleRecord, Store
 from feeds.build import build_feeds
 from tests.test_feeds_validity import check_feed, feed_files
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import ConfigError, Topic, load_config
-from crawler.store import Article
+from core.config import ConfigError, Topic, load_config
+from core.store import StoredArticle
 from deptfeeds.cli import main
 from feeds.topics import TopicMatcher
 
@@ -69,8 +69,8 @@ def test_a_good_topic_loads(tmp_path: Path) -> None:
         "do-luong", ["đo lường"], ["Tiêu chuẩn - Đo lường"], ["langson"])
 
 
-def article(title: str, text: str = "", categories: list[str] | None = None) -> Article:
-    return Article(title=title, summary="", body_text=text, categories=categories or [])
+def article(title: str, text: str = "", categories: list[str] | None = None) -> StoredArticle:
+    return StoredArticle(title=title, summary="", body_text=text, categories=categories or [])
 
 
 MEASURING = TopicMatcher(Topic(id="do-luong", name="Đo lường", keywords=["đo lường", "xăng dầu"],
@@ -86,5 +86,6 @@ MEASURING = TopicMatcher(Topic(id="do-luong", name="Đo lường", keywords=["đ
     (article("Hội nghị", categories=["tiêu chuẩn - đo lường"]), True),
     (article("Hội nghị", categories=["Tiêu chuẩn"]), False),
 ])
-def test_a_topic_matches_keywords_in_the_text_or_its_categories(example: Article, matches: bool) -> None:
+def test_a_topic_matches_keywords_in_the_text_or_its_categories(example: StoredArticle,
+                                                                 matches: bool) -> None:
     assert MEASURING.matches(example) is matches

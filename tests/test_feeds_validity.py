@@ -15,7 +15,7 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from crawler.config import load_config
+from core.config import load_config
 from deptfeeds.mirror import MirrorServer
 from tests.conftest import run_cli
 

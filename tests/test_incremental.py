@@ -14,9 +14,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from core.config import load_config
+from core.store import Store
 from crawler.canonical import canonical_url
-from crawler.config import load_config
-from crawler.store import Store
 from deptfeeds.mirror import MirrorServer, serving
 from tests.conftest import SAMPLES
 from tests.sample_crawl import build, crawl, stored_urls, write_config

@@ -12,8 +12,8 @@ from datetime import datetime
 import pytest
 from bs4 import BeautifulSoup
 
-from crawler.families import Profile, profile_for
 from crawler.listing import article_links, next_page
+from crawler.profiles import Profile, profile_for
 from tests.sample_pages import ZERO_CONFIG, listing_pages, route_key_of, sample_pages, sources
 
 SOURCES = sorted(sources())

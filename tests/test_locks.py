@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import load_config
-from crawler.store import Store
+from core.config import load_config
+from core.locks import HOST, LockBusy, crawl_locks, scheduler_lock
+from core.store import Store
 from deptfeeds.mirror import MirrorServer
-from scheduler.locks import HOST, LockBusy, crawl_locks, scheduler_lock
 from tests.conftest import run_cli, start_cli
 
 CONFIG = '''

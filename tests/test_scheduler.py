@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import feedparser
 import pytest
 
-from crawler.config import load_config
-from crawler.store import CrawlRun, Store
+from core.config import load_config
+from core.locks import crawl_locks
+from core.store import CrawlRun, Store
 from deptfeeds.mirror import MirrorServer
-from scheduler.locks import crawl_locks
 from scheduler.status import next_runs
 from tests.conftest import run_cli, start_cli
 

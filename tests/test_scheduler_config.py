@@ -9,7 +9,7 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.config import ConfigError, load_config
+from core.config import ConfigError, load_config
 from scheduler.schedules import describe, effective_schedule, trigger_for
 
 SOURCE = '''

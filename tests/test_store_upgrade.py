@@ -13,8 +13,8 @@ from pathlib import Path
 import feedparser
 from sqlalchemy import inspect
 
-from crawler.config import parse_config
-from crawler.store import ArticleRecord, Store
+from core.config import parse_config
+from core.store import ArticleRecord, Store
 from feeds.build import build_feeds
 
 OLD_SCHEMA = """

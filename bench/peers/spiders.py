@@ -18,9 +18,9 @@ import scrapy
 from bs4 import BeautifulSoup
 from scrapy.http import Response
 
-from crawler.config import Config, Source
-from crawler.families import profile_for
+from core.config import Config, Source
 from crawler.listing import article_links, next_page
+from crawler.profiles import profile_for
 from crawler.settings import USER_AGENT
 from deptfeeds.cli import LOCAL_CRAWL
 

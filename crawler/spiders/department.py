@@ -12,28 +12,25 @@ from typing import Any
 import scrapy
 from bs4 import BeautifulSoup
 from scrapy.http import Response, TextResponse
-from sqlalchemy.engine import make_url
 from twisted.python.failure import Failure
 
-from crawler.canonical import article_for_print_view, canonical_url
-from crawler.config import Config, Source, load_config
+from core.config import Config, Source
+from core.database import sqlite_file
+from core.store import ArticleRecord, Store
+from crawler.canonical import article_for_print_view, article_urls, canonical_url
 from crawler.extract import NoArticle, extract_article
 from crawler.failures import describe
-from crawler.families import profile_for
-from crawler.items import ArticleItem
 from crawler.listing import ListedLink, article_links, next_page
+from crawler.profiles import profile_for
 from crawler.shared_store import open_store, release_store
-from crawler.store import Store
 
 log = logging.getLogger("deptfeeds.crawl")
 
 
 def http_cache_dir(config: Config) -> Path:
     """Scrapy's HTTP cache lives beside the SQLite store (or beside the config for other stores)."""
-    url = make_url(config.store_url)
-    if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
-        return Path(url.database).parent / "httpcache"
-    return config.folder / "httpcache"
+    database = sqlite_file(config.store_url)
+    return (database.parent if database is not None else config.folder) / "httpcache"
 
 
 def crawl_settings(config: Config) -> dict[str, Any]:
@@ -46,18 +43,20 @@ def crawl_settings(config: Config) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_domain,
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
-        "DEPTFEEDS_CONFIG": str(config.path),
-        "DEPTFEEDS_STORE_URL": config.store_url,
-        "DEPTFEEDS_RECHECK_DAYS": crawl.recheck_days,
         "HTTPCACHE_DIR": str(http_cache_dir(config)),
     }
 
 
 def spider_for(source: Source, config: Config) -> type[DepartmentSpider]:
-    """A spider class named after the source, so `scrapy crawl <source-id>` finds it."""
+    """A spider class named after the source, so `scrapy crawl <source-id>` finds it.
+
+    The parsed config travels on the class: the pipeline reads it from `crawler.spidercls`
+    in `from_crawler`, and no component reads the config file again.
+    """
     return type(f"Spider_{source.id}", (DepartmentSpider,), {
         "name": source.id,
         "source": source,
+        "config": config,
         "allowed_domains": sorted(source.hosts),
         "custom_settings": crawl_settings(config),
     })
@@ -66,12 +65,13 @@ def spider_for(source: Source, config: Config) -> type[DepartmentSpider]:
 class DepartmentSpider(scrapy.Spider):
     name = "department"
     source: Source
+    config: Config
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.profile = profile_for(self.source)
         # A family's keep_params says which query parameters name an article; no family: all do.
-        self.keep_params = self.profile.keep_params if self.source.family else None
+        self.keep_params = self.profile.keep_params
         self.failures: list[dict[str, str]] = []
         self.recovered: list[dict[str, str]] = []  # pages that failed first, then answered
         # The hosts this source may be crawled on; grows when the whole site moves.
@@ -81,9 +81,7 @@ class DepartmentSpider(scrapy.Spider):
     @cached_property
     def store(self) -> Store:
         """The store, read to skip articles already known (shared with the pipeline)."""
-        settings = self.crawler.settings
-        return open_store(settings.get("DEPTFEEDS_STORE_URL")
-                          or load_config(settings.get("DEPTFEEDS_CONFIG")).store_url)
+        return open_store(self.config.store_url)
 
     def closed(self, reason: str) -> None:
         if "store" in self.__dict__:
@@ -101,14 +99,13 @@ class DepartmentSpider(scrapy.Spider):
         """
         targets = []
         for link in links:
-            target = article_for_print_view(link.url)
+            target = article_for_print_view(link.url, self.profile.print_views)
             if target is None:
                 log.debug("%s: skipping print view %s", self.source.id, link.url)
                 continue
             targets.append((link, target, canonical_url(target, self.keep_params)))
         known = self.store.known_urls([key for _, _, key in targets])
-        days = float(self.crawler.settings.get("DEPTFEEDS_RECHECK_DAYS", 2.0))
-        recheck_after = datetime.now(UTC) - timedelta(days=days)
+        recheck_after = datetime.now(UTC) - timedelta(days=self.config.crawl.recheck_days)
         wanted = []
         for link, target, key in targets:
             appeared = known.get(key)
@@ -176,7 +173,7 @@ class DepartmentSpider(scrapy.Spider):
                                  cb_kwargs={"page": page + 1})
 
     def parse_article(self, response: Response,
-                      listing_date: datetime | None = None) -> Iterator[ArticleItem]:
+                      listing_date: datetime | None = None) -> Iterator[ArticleRecord]:
         self.count("articles_fetched")
         self.note_recovered(response)
         if "cached" in response.flags:  # the server answered 304: the cached copy is current
@@ -199,4 +196,6 @@ class DepartmentSpider(scrapy.Spider):
             return
         # The URL first asked for, before redirects: the one the listing links next time.
         first_url = (response.request.meta.get("redirect_urls") or [response.request.url])[0]
-        yield ArticleItem(self.source.id, first_url, article)
+        url, aliases = article_urls(article.url, first_url, article.canonical, self.source.listing,
+                                    self.keep_params, self.profile.print_views)
+        yield ArticleRecord.from_page(article, source_id=self.source.id, url=url, aliases=aliases)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import load_config
-from crawler.store import CrawlRun, Store
+from core.config import load_config
+from core.store import CrawlRun, Store
 from tests.faults.server import FaultServer, Hit, serving
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,8 +12,8 @@ import unicodedata
 
 import pytest
 
-from crawler.config import load_config
-from crawler.store import Article, Store
+from core.config import load_config
+from core.store import Store, StoredArticle
 from tests.hostile.conftest import HostileRun, cli
 from tests.hostile.executable import executable_in_feed
 from tests.hostile.feedcheck import feed_files, feed_links, read_feed
@@ -22,7 +22,7 @@ HOST = "http://content.example.gov.vn/index.php/"
 XML_INVALID = [chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32), 0xFFFE, 0xFFFF]]
 
 
-def stored(run: HostileRun, url: str) -> Article:
+def stored(run: HostileRun, url: str) -> StoredArticle:
     store = Store(load_config(run.config).store_url)
     try:
         article = store.article_for_url(url)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.config import load_config
-from crawler.store import Store
+from core.config import load_config
+from core.store import Store
 from tests.hostile.conftest import NETWORK_SOURCES, HostileRun, source_host
 from tests.hostile.feedcheck import feed_files, feed_links, read_feed
 

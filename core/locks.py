@@ -2,7 +2,8 @@
 
 They are file locks (flock) because the kernel drops them when their process dies, so a
 crash or a SIGKILL never leaves a stale lock behind. The store only keeps the owner's pid
-and host, to tell whoever is refused who holds the lock and since when.
+and host (the `locks` table, declared here), to tell whoever is refused who holds the lock
+and since when.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import socket
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
-from sqlalchemy.engine import make_url
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
 
-from crawler.config import Config
-from crawler.store import LockRow, Store
+from core.config import Config
+from core.database import Base, UTCDateTime, sqlite_file, utcnow
+from core.runs import RunRows
 
 log = logging.getLogger("deptfeeds.locks")
 
@@ -33,11 +37,39 @@ class LockBusy(Exception):
     """Someone else holds the lock; the message says who and what to do."""
 
 
+class LockRow(Base):
+    """Who holds a scheduler or crawl lock, so whoever is refused can be told; the lock is a file lock."""
+
+    __tablename__ = "locks"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    pid: Mapped[int] = mapped_column(Integer)
+    host: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LockRows(RunRows):
+    """The owners of locks, and closing the runs a crawl that lost its lock left open."""
+
+    def set_lock_owner(self, name: str, pid: int, host: str) -> None:
+        with self.session() as s:
+            s.merge(LockRow(name=name, pid=pid, host=host, since=utcnow()))
+
+    def clear_lock_owner(self, name: str, pid: int) -> None:
+        with self.session() as s:
+            row = s.get(LockRow, name)
+            if row is not None and row.pid == pid:
+                s.delete(row)
+
+    def lock_owner(self, name: str) -> LockRow | None:
+        with self.session() as s:
+            return s.get(LockRow, name)
+
+
 def lock_dir(config: Config) -> Path:
     """`<store file>.locks/` for a SQLite store, else `.deptfeeds-locks/` beside the config."""
-    url = make_url(config.store_url)
-    if url.drivername.startswith("sqlite") and url.database not in (None, "", ":memory:"):
-        database = Path(url.database)
+    database = sqlite_file(config.store_url)
+    if database is not None:
         return database.with_name(database.name + ".locks")
     return config.folder / ".deptfeeds-locks"
 
@@ -69,7 +101,7 @@ def owner_alive(owner: LockRow | None) -> bool:
 
 
 @contextmanager
-def holding(store: Store, folder: Path, name: str, wait: float = 0) -> Iterator[None]:
+def holding(store: LockRows, folder: Path, name: str, wait: float = 0) -> Iterator[None]:
     """Hold the lock `name`, waiting up to `wait` seconds for it; LockBusy if it stays taken."""
     folder.mkdir(parents=True, exist_ok=True)
     lock = FileLock(folder / f"{name}.lock")
@@ -88,7 +120,7 @@ def holding(store: Store, folder: Path, name: str, wait: float = 0) -> Iterator[
 
 
 @contextmanager
-def scheduler_lock(config: Config, store: Store) -> Iterator[None]:
+def scheduler_lock(config: Config, store: LockRows) -> Iterator[None]:
     """Refuse to run a second scheduler on the same store."""
     try:
         with holding(store, lock_dir(config), SCHEDULER):
@@ -98,7 +130,7 @@ def scheduler_lock(config: Config, store: Store) -> Iterator[None]:
                        f"{busy}; stop it first (one scheduler per store)") from None
 
 
-def close_running_runs(store: Store, config: Config, source_id: str, reason: str,
+def close_running_runs(store: LockRows, config: Config, source_id: str, reason: str,
                        after_id: int = 0) -> list[int]:
     """Mark runs still "running" as failed; only right while holding the source's crawl lock."""
     closed = []
@@ -111,7 +143,7 @@ def close_running_runs(store: Store, config: Config, source_id: str, reason: str
 
 
 @contextmanager
-def crawl_locks(config: Config, store: Store, source_ids: Sequence[str],
+def crawl_locks(config: Config, store: LockRows, source_ids: Sequence[str],
                 wait: float = 0) -> Iterator[None]:
     """Hold the crawl lock of every source (all or none), then close runs dead crawls left open."""
     deadline = time.monotonic() + wait

@@ -1,7 +1,7 @@
 """Near-duplicate arithmetic: word shingles, MinHash signatures, LSH band keys, exact Jaccard.
 
 Pure functions with fixed seeds, so the same text gives the same keys in every process; the
-index itself lives in the store (see crawler/dedup.py).
+index itself lives in the store (see core/dedup.py).
 
 Why these numbers (measured on tests/fixtures/near_duplicates, 3-word shingles):
 - copies of one story republished by another department: Jaccard 0.61 to 0.85;

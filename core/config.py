@@ -9,24 +9,28 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import soupsieve
-from cssselect import HTMLTranslator
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    model_validator,
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from core.fields import (
+    DEFAULT_TIMEZONE,
+    DatabaseUrl,
+    Duration,
+    HttpUrl,
+    NonEmpty,
+    Selectors,
+    SourceId,
+    Strict,
+    Timezone,
+    parse_duration,
 )
 
-from crawler.families import FAMILIES
+__all__ = ["COMBINED_FEED", "DEFAULT_TIMEZONE", "Config", "ConfigError", "Source", "Topic", "load_config",
+           "parse_config", "parse_duration"]
 
 DEFAULT_CONFIG = "deptfeeds.toml"
 CONFIG_ENV = "DEPTFEEDS_CONFIG"
@@ -40,93 +44,6 @@ class ConfigError(Exception):
         self.path = Path(path)
         self.problems = problems
         super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
-
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
-        raise ValueError(f"not an http(s) URL: {value!r}")
-    return value
-
-
-def _css(value: str) -> str:
-    """A selector both engines run: soupsieve (listing pages) and cssselect (article pages, on lxml)."""
-    try:
-        soupsieve.compile(value)
-        HTMLTranslator().css_to_xpath(value)
-    except Exception as exc:  # soupsieve and cssselect raise several exception types
-        reason = str(exc).splitlines()[0]  # soupsieve draws the position over several lines
-        raise ValueError(f"not a valid CSS selector: {value!r} ({reason})") from None
-    return value
-
-
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown timezone: {value!r}") from None
-    return value
-
-
-def _database_url(value: str) -> str:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
-    try:
-        make_url(value).get_dialect()
-    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        raise ValueError(f"not a database URL SQLAlchemy can open: {value!r} ({exc})") from None
-    return value
-
-
-def _family(value: str) -> str:
-    if value not in FAMILIES:
-        raise ValueError(f"unknown family {value!r}; known: {', '.join(sorted(FAMILIES))}")
-    return value
-
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(value: str) -> float:
-    """Seconds in "90s", "30m", "2h" or "1.5d"."""
-    text = value.strip()
-    try:
-        number, unit = float(text[:-1]), _UNITS[text[-1:]]
-    except (ValueError, KeyError):
-        raise ValueError(f"not a duration like '30m' or '2h' (units s, m, h, d): {value!r}") from None
-    if number < 0:
-        raise ValueError(f"duration must not be negative: {value!r}")
-    return number * unit
-
-
-def _duration(value: str) -> str:
-    parse_duration(value)
-    return value
-
-
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
-Css = Annotated[str, AfterValidator(_css)]
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
-Duration = Annotated[str, AfterValidator(_duration)]
-
-
-class Strict(BaseModel):
-    # No NaN or infinity: `timeout = inf` would otherwise pass every bound and hang a crawl.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
-
-
-class Selectors(Strict):
-    """CSS overrides of the generic extractor; each one wins over the family profile."""
-
-    links: Css | None = None
-    next_page: Css | None = None
-    title: Css | None = None
-    date: Css | None = None
-    body: Css | None = None
-    author: Css | None = None
-    strip: list[Css] = Field(default_factory=list)
 
 
 class Schedule(Strict):
@@ -173,11 +90,19 @@ class Source(Strict):
     id: SourceId
     name: NonEmpty
     listing: list[HttpUrl] = Field(min_length=1)
-    family: Annotated[str, AfterValidator(_family)] | None = None
+    family: str | None = None  # a CMS profile (crawler/families.toml), checked by `load_config`
     selectors: Selectors = Field(default_factory=Selectors)
     max_pages: int = Field(default=5, ge=1, le=1000)
-    timezone: Annotated[str, AfterValidator(_timezone)] = "Asia/Ho_Chi_Minh"
+    timezone: Timezone = DEFAULT_TIMEZONE
     schedule: Schedule | None = None
+
+    @field_validator("family")
+    @classmethod
+    def _known_family(cls, value: str | None, info: ValidationInfo) -> str | None:
+        known = (info.context or {}).get("families")
+        if value is not None and known is not None and value not in known:
+            raise ValueError(f"unknown family {value!r}; known: {', '.join(sorted(known))}")
+        return value
 
     @property
     def hosts(self) -> set[str]:
@@ -203,7 +128,7 @@ class Topic(Strict):
 
 
 class StoreConfig(Strict):
-    url: Annotated[NonEmpty, AfterValidator(_database_url)] = "sqlite:///data/deptfeeds.db"
+    url: DatabaseUrl = "sqlite:///data/deptfeeds.db"
 
 
 class FeedsConfig(Strict):
@@ -272,10 +197,6 @@ class Config(Strict):
     def feeds_dir(self) -> Path:
         return (self.folder / self.feeds.dir).resolve()
 
-    def topic_covers(self, topic: Topic, source_id: str) -> bool:
-        """Whether a topic takes articles from this source."""
-        return topic.sources is None or source_id in topic.sources
-
     def source(self, source_id: str) -> Source:
         for source in self.sources:
             if source.id == source_id:
@@ -288,8 +209,13 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Read and validate a config file, raising ConfigError with every problem found."""
+def load_config(path: str | os.PathLike[str] | None = None, *,
+                families: Collection[str] | None = None) -> Config:
+    """Read and validate a config file, raising ConfigError with every problem found.
+
+    `families` are the CMS family names a source may give (the crawler's families.toml);
+    the command line always passes them, so a mistyped family is refused before any run.
+    """
     path = config_path(path)
     try:
         # utf-8-sig: editors on Windows save TOML with a byte-order mark.
@@ -302,15 +228,15 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         raise ConfigError(path, [f"not UTF-8 text: {exc}"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
-    return parse_config(raw, path)
+    return parse_config(raw, path, families)
 
 
-def parse_config(raw: dict[str, Any], path: Path) -> Config:
+def parse_config(raw: dict[str, Any], path: Path, families: Collection[str] | None = None) -> Config:
     """Validate already-parsed TOML; split out so tests can feed dictionaries."""
     if "path" in raw:
         raise ConfigError(path, ["key 'path': unknown key"])
     try:
-        return Config.model_validate({**raw, "path": path.resolve()})
+        return Config.model_validate({**raw, "path": path.resolve()}, context={"families": families})
     except ValidationError as exc:
         raise ConfigError(path, [_describe(err, raw) for err in exc.errors()]) from None
 
@@ -330,6 +256,8 @@ def _describe(err: Any, raw: dict[str, Any]) -> str:
     elif len(loc) >= 2:
         where = f"[{loc[0]}] "
         loc = loc[1:]
+    if loc and isinstance(loc[-1], int) and isinstance(_at(raw, err["loc"][:-1]), str):
+        loc = loc[:-1]  # one selector given where a list may stand: no index to point at
     key = ""
     for part in loc:
         key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
@@ -339,3 +267,13 @@ def _describe(err: Any, raw: dict[str, Any]) -> str:
     elif err["type"] == "missing":
         message = "missing required key"
     return f"{where}key {key!r}: {message}" if key else f"{where}{message}".strip()
+
+
+def _at(raw: Any, loc: tuple[Any, ...]) -> Any:
+    """The raw value at a pydantic error location, or None when it is not there."""
+    for part in loc:
+        try:
+            raw = raw[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return raw

@@ -1,0 +1,228 @@
+"""Articles in the store: the record a crawl hands in, the stored row, and the URLs that reach it.
+
+One record travels from extraction to the store: `ArticleRecord.from_page` files an extracted
+page under its source and URLs, and its fields are named as the columns they fill, so nothing
+is copied by hand on the way. Saving is one transaction with the dedup that goes with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    JSON,
+    Computed,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core import dedup
+from core.database import Base, Database, UTCDateTime, utcnow
+
+
+class StoredArticle(Base):
+    """An article as the store keeps it: one row per story per source."""
+
+    __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_source_sort_date", "source_id", "sort_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id"), index=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(Text)
+    image_url: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    date_source: Mapped[str | None] = mapped_column(String(32))
+    extraction: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The date feeds sort on, computed by the database so every write keeps it and an index covers it.
+    sort_date: Mapped[datetime] = mapped_column(UTCDateTime, Computed("coalesce(published, first_seen)"),
+                                                index=True)
+
+
+class ArticleUrl(Base):
+    """Every URL that reached an article, so a second URL never makes a second row."""
+
+    __tablename__ = "article_urls"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+
+
+class _Image(Protocol):
+    url: str
+
+
+class ExtractedPage(Protocol):
+    """What extraction makes of an article page (crawler.extract.Article), as the store reads it."""
+
+    title: str
+    summary: str
+    body_html: str
+    body_text: str
+    author: str | None
+    categories: list[str]
+    published: datetime | None
+    date_source: str | None
+    images: Sequence[_Image]
+    paths: Mapping[str, str]
+
+
+# Fields an extracted page and a record share by name; the record derives the others.
+PAGE_FIELDS = ("title", "summary", "body_html", "body_text", "author", "categories", "published",
+               "date_source")
+NOT_COLUMNS = ("source_id", "url", "aliases")
+
+
+@dataclass
+class ArticleRecord:
+    """One crawled article for the store: its columns, its source and every URL it answers to."""
+
+    source_id: str
+    url: str
+    title: str
+    summary: str = ""
+    body_html: str = ""
+    body_text: str = ""
+    author: str | None = None
+    image_url: str | None = None
+    categories: list[str] = field(default_factory=list)
+    published: datetime | None = None
+    date_source: str | None = None
+    extraction: dict[str, str] = field(default_factory=dict)  # which rule produced each field
+    content_hash: str = ""  # computed from title and text when not given
+    aliases: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            self.content_hash = dedup.content_hash(self.title, self.body_text)
+
+    @classmethod
+    def from_page(cls, page: ExtractedPage, *, source_id: str, url: str,
+                  aliases: Iterable[str] = ()) -> ArticleRecord:
+        """File an extracted page under its source, its URL and the other URLs that reached it."""
+        return cls(source_id=source_id, url=url, aliases=sorted(aliases),
+                   image_url=page.images[0].url if page.images else None, extraction=dict(page.paths),
+                   **{name: getattr(page, name) for name in PAGE_FIELDS})
+
+    def columns(self) -> dict[str, Any]:
+        """The article columns that come from the crawled page."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_COLUMNS}
+
+
+_ARTICLES_AT = (select(ArticleUrl.url, StoredArticle.id, StoredArticle.content_hash)
+                .join(StoredArticle, StoredArticle.id == ArticleUrl.article_id)
+                .where(ArticleUrl.url.in_(bindparam("urls", expanding=True))))
+_INSERT_ARTICLE = StoredArticle.__table__.insert()
+_UPDATE_ARTICLE = (StoredArticle.__table__.update()
+                   .where(StoredArticle.__table__.c.id == bindparam("article_id")))
+_INSERT_URL = ArticleUrl.__table__.insert()
+
+
+class ArticleRows(Database):
+    _near_scheme_checked = False
+
+    def save_article(self, record: ArticleRecord) -> str:
+        """Store one crawled article; say whether it was new, updated, unchanged or a duplicate.
+
+        Core statements on one connection, not ORM objects: a crawl saves every article it
+        fetches, and the ORM's bookkeeping cost more than the crawl's extraction.
+        """
+        if not self._near_scheme_checked:
+            with self.engine.begin() as db:
+                dedup.ensure_scheme(db)
+            self._near_scheme_checked = True
+        now = utcnow()
+        urls = list(dict.fromkeys([record.url, *record.aliases]))
+        with self.session() as s:
+            db = s.connection()
+            found = {row.url: row for row in db.execute(_ARTICLES_AT, {"urls": urls})}
+            known = next((found[url] for url in urls if url in found), None)
+            if known is not None:
+                outcome = "unchanged" if known.content_hash == record.content_hash else "updated"
+                article_id = known.id
+            else:
+                article_id = dedup.copy_in_source(db, record.content_hash, record.source_id)
+                outcome = "duplicate" if article_id is not None else "new"
+            if outcome == "new":
+                article_id = db.execute(_INSERT_ARTICLE, {
+                    "source_id": record.source_id, "url": record.url, "first_seen": now,
+                    "last_seen": now, "updated": now, **record.columns()}).inserted_primary_key[0]
+            elif outcome == "updated":
+                db.execute(_UPDATE_ARTICLE, {"article_id": article_id, "updated": now, "last_seen": now,
+                                             **record.columns()})
+            else:
+                db.execute(_UPDATE_ARTICLE, {"article_id": article_id, "last_seen": now})
+            if outcome in ("new", "updated"):
+                from core.neardup import near_text  # numpy and MinHash: only once a page changed
+
+                dedup.cluster_article(db, article_id, near_text(record.title, record.body_text))
+            new_urls = [{"url": url, "article_id": article_id} for url in urls if url not in found]
+            if new_urls:
+                db.execute(_INSERT_URL, new_urls)
+            return outcome
+
+    def article_for_url(self, url: str) -> StoredArticle | None:
+        with self.session() as s:
+            return s.scalars(
+                select(StoredArticle).join(ArticleUrl).where(ArticleUrl.url == url)
+            ).first()
+
+    def known_urls(self, urls: list[str]) -> dict[str, datetime]:
+        """For each URL that reached a stored article: when that article appeared.
+
+        That is the earlier of its publication and its first sight, so a story found late is
+        as old as its date says, and one with a date in the future is as old as its discovery.
+        """
+        if not urls:
+            return {}
+        with self.session() as s:
+            rows = s.execute(
+                select(ArticleUrl.url, StoredArticle.published, StoredArticle.first_seen)
+                .join(StoredArticle, StoredArticle.id == ArticleUrl.article_id)
+                .where(ArticleUrl.url.in_(set(urls)))
+            )
+            return {url: min(published, first_seen) if published else first_seen
+                    for url, published, first_seen in rows}
+
+    def articles(self, source_id: str | None = None, limit: int | None = None) -> list[StoredArticle]:
+        """Articles newest first (by publication, then first sight)."""
+        query = select(StoredArticle).order_by(StoredArticle.sort_date.desc(), StoredArticle.id.desc())
+        if source_id is not None:
+            query = query.where(StoredArticle.source_id == source_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.session() as s:
+            return list(s.scalars(query))
+
+    def newest_article_date(self, source_id: str) -> datetime | None:
+        """When the source last published, as far as the store knows (first sight if undated)."""
+        with self.session() as s:
+            return s.scalar(select(func.max(StoredArticle.sort_date))
+                            .where(StoredArticle.source_id == source_id))
+
+    def count_articles(self, source_id: str | None = None) -> int:
+        query = select(func.count(StoredArticle.id))
+        if source_id is not None:
+            query = query.where(StoredArticle.source_id == source_id)
+        with self.session() as s:
+            return s.scalar(query) or 0
