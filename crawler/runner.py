@@ -29,7 +29,11 @@ def crawl(config: Config, source_ids: list[str] | None = None,
     calls it in a fresh subprocess for every crawl.
     """
     sources = [config.source(i) for i in source_ids] if source_ids else list(config.sources)
-    settings = scrapy_settings({"LOG_INSTALL_ROOT_HANDLER": False, **(overrides or {})})
+    # The spiders are handed over built from the parsed config: no loader may read a config file
+    # (the project's loader would read ./deptfeeds.toml, whatever --config said).
+    settings = scrapy_settings({"LOG_INSTALL_ROOT_HANDLER": False,
+                                "SPIDER_LOADER_CLASS": "scrapy.spiderloader.DummySpiderLoader",
+                                **(overrides or {})})
     process = CrawlerProcess(settings)
     # Scrapy resets its loggers to DEBUG; bring them back to the level asked for.
     for name in ("scrapy", "twisted", "py.warnings"):

@@ -58,3 +58,14 @@ def test_demo_crawls_the_samples_and_prints_where_the_feeds_are(tmp_path: Path) 
     assert str(feed_path) in result.stdout
     feed = feedparser.parse(feed_path.read_bytes())
     assert not feed.bozo and len(feed.entries) >= 30
+
+
+def test_a_crawl_reads_only_the_config_it_was_given(tmp_path: Path, mirror) -> None:
+    """A broken ./deptfeeds.toml in the working folder (of a cron line, say) is none of its business."""
+    (tmp_path / "deptfeeds.toml").write_text("broken = [\n", encoding="utf-8")
+    config = tmp_path / "other.toml"
+    config.write_text((SAMPLES / "deptfeeds.toml").read_text("utf-8"), "utf-8")
+    result = run_cli("run", "--config", str(config), "--source", "langson", proxy=mirror, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "langson  ok" in result.stdout
+    assert (tmp_path / "public" / "langson.atom").is_file()
