@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 from core.config import COMBINED_FEED, Config, Source
 from core.store import Store
-from feeds.entries import Feed, entry_for
+from feeds.entries import Feed, Publisher, entry_for
 from feeds.formats import FEED_SUFFIXES, INDEX_FILE, OPML_FILE
 from feeds.index import render_index
 from feeds.jsonfeed import render_json
@@ -99,7 +100,7 @@ def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -
     base_url, out_dir = config.feeds.base_url, config.feeds_dir
     if out_dir.is_dir():
         remove_stale_temporaries(out_dir)
-    names = {s.id: plain_text(s.name) for s in config.sources}
+    publishers = {s.id: Publisher(plain_text(s.name), ZoneInfo(s.timezone)) for s in config.sources}
     origins = {s.path: (urljoin(base_url, s.path + ".rss"), urljoin(base_url, s.path + ".atom"))
                for s in source_specs}
     written: dict[Path, bool] = {}
@@ -109,7 +110,7 @@ def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -
         wanted = [i for i, spec in enumerate(specs) if sources is None or spec.affected_by(sources)]
         chosen = select_many(store, [specs[i].scope for i in wanted], config.feeds.limit)
         for i, stories in zip(wanted, chosen, strict=True):
-            feeds[i].entries = [entry_for(story, names) for story in stories]
+            feeds[i].entries = [entry_for(story, publishers) for story in stories]
             outputs = render_xml(feeds[i], origins if specs[i].names_sources else None)
             outputs[".json"] = render_json(feeds[i])
             for suffix in FEED_SUFFIXES:

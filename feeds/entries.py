@@ -10,13 +10,14 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from core.config import DEFAULT_TIMEZONE
 from core.store import StoredArticle
 from feeds.sanitize import clean_html, plain_text, xml_safe
 from feeds.stories import Story
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+DEFAULT_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
 # The date of a feed with no entries: fixed, so an empty feed is as stable as any other.
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC).astimezone(LOCAL_TZ)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC).astimezone(DEFAULT_ZONE)
 UNTITLED = "(không có tiêu đề)"
 
 
@@ -63,13 +64,13 @@ class Feed:
         return max((e.updated for e in self.entries), default=EPOCH)
 
 
-def local(value: datetime) -> datetime:
-    """Vietnam time to the second: what every feed date carries (+07:00)."""
-    return value.astimezone(LOCAL_TZ).replace(microsecond=0)
+def local(value: datetime, zone: ZoneInfo = DEFAULT_ZONE) -> datetime:
+    """The source's own time to the second: what every feed date carries (+07:00 in Vietnam)."""
+    return value.astimezone(zone).replace(microsecond=0)
 
 
-def published(article: StoredArticle) -> datetime:
-    return local(article.published or article.first_seen)
+def published(article: StoredArticle, zone: ZoneInfo = DEFAULT_ZONE) -> datetime:
+    return local(article.published or article.first_seen, zone)
 
 
 def image_enclosure(url: str | None) -> Enclosure | None:
@@ -80,24 +81,39 @@ def image_enclosure(url: str | None) -> Enclosure | None:
     return Enclosure(url, kind) if kind and kind.startswith("image/") else None
 
 
-def copies_html(copies: list[StoredArticle], source_names: Mapping[str, str]) -> str:
+@dataclass(frozen=True)
+class Publisher:
+    """What an entry shows of its source: the name, and the timezone its dates are given in."""
+
+    name: str
+    zone: ZoneInfo = DEFAULT_ZONE
+
+
+def publisher(publishers: Mapping[str, Publisher], source_id: str) -> Publisher:
+    return publishers.get(source_id) or Publisher(source_id)
+
+
+def copies_html(copies: list[StoredArticle], publishers: Mapping[str, Publisher]) -> str:
     """A list of links to the other copies of a story, for the end of its entry."""
     if not copies:
         return ""
-    items = "".join(
-        f'<li><a href="{html.escape(c.url)}">{html.escape(source_names.get(c.source_id, c.source_id))}'
-        f"</a>: {html.escape(plain_text(c.title))} ({published(c):%d/%m/%Y})</li>"
-        for c in copies)
-    return f"<p><strong>Tin này cũng được đăng tại:</strong></p><ul>{items}</ul>"
+    items = []
+    for copy in copies:
+        who = publisher(publishers, copy.source_id)
+        items.append(f'<li><a href="{html.escape(copy.url)}">{html.escape(who.name)}</a>: '
+                     f"{html.escape(plain_text(copy.title))} ({published(copy, who.zone):%d/%m/%Y})</li>")
+    return f"<p><strong>Tin này cũng được đăng tại:</strong></p><ul>{''.join(items)}</ul>"
 
 
-def entry_for(story: Story, source_names: Mapping[str, str]) -> Entry:
-    """Clean and convert one story; copies of it are linked at the end of the content."""
+def entry_for(story: Story, publishers: Mapping[str, Publisher]) -> Entry:
+    """Clean and convert one story, dated in its source's timezone; copies are linked at the end."""
     article = story.article
-    first = published(article)
-    changed = max([local(article.updated), first, *(local(c.updated) for c in story.copies)])
+    source = publisher(publishers, article.source_id)
+    first = published(article, source.zone)
+    changed = max([local(article.updated, source.zone), first,
+                   *(local(c.updated, source.zone) for c in story.copies)])
     content = clean_html(article.body_html or "", article.url)
-    extra = copies_html(story.copies, source_names)
+    extra = copies_html(story.copies, publishers)
     if extra:
         content += "\n" + clean_html(extra, article.url)
     categories = dict.fromkeys(c for c in (plain_text(x) for x in article.categories or []) if c)
@@ -112,7 +128,7 @@ def entry_for(story: Story, source_names: Mapping[str, str]) -> Entry:
         published=first,
         updated=changed,
         source_id=article.source_id,
-        source_name=source_names.get(article.source_id, article.source_id),
+        source_name=source.name,
         author=author or None,
         categories=tuple(categories),
         image=image_enclosure(xml_safe(article.image_url or "")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import func, select
@@ -47,12 +48,14 @@ def links(feed: Feed) -> list[Link]:
             for s in FEED_SUFFIXES]
 
 
-def crawl_status(session: Session, source_id: str) -> tuple[str, str]:
-    """When the source was last crawled successfully (local time), and how its last run ended."""
+def crawl_status(session: Session, source: Source) -> tuple[str, str]:
+    """When the source was last crawled successfully (its local time), and how its last run ended."""
+    source_id = source.id
     runs = select(CrawlRun).where(CrawlRun.source_id == source_id).order_by(CrawlRun.id.desc())
     last = session.scalars(runs.limit(1)).first()
     success = session.scalars(runs.where(CrawlRun.status.in_(SUCCEEDED)).limit(1)).first()
-    when = local(success.ended or success.started).strftime("%d/%m/%Y %H:%M") if success else ""
+    zone = ZoneInfo(source.timezone)
+    when = local(success.ended or success.started, zone).strftime("%d/%m/%Y %H:%M") if success else ""
     return when, last.status if last else ""
 
 
@@ -64,7 +67,7 @@ def render_index(store: Store, title: str, sources: Sequence[tuple[Source, Feed]
         per_source = select(StoredArticle.source_id, func.count()).group_by(StoredArticle.source_id)
         counts = {source_id: count for source_id, count in session.execute(per_source)}
         for source, feed in sources:
-            when, status = crawl_status(session, source.id)
+            when, status = crawl_status(session, source)
             rows.append(FeedRow(source.id, source.name, feed.description, links(feed), site=source.listing[0],
                                 articles=counts.get(source.id, 0), last_success=when, last_status=status))
     topic_rows = [FeedRow(f.path.rsplit("/", 1)[-1], f.title, f.description, links(f)) for f in topics]

@@ -73,11 +73,6 @@ class Story:
 Chosen = tuple[int, list[int]]  # a story's article id and the ids of its other copies
 
 
-def select_stories(store: Store, scope: Scope, limit: int) -> list[Story]:
-    """The newest `limit` stories in scope, newest first."""
-    return select_many(store, [scope], limit)[0]
-
-
 def select_many(store: Store, scopes: Sequence[Scope], limit: int) -> list[list[Story]]:
     """The newest `limit` stories of each scope; one pass over the index serves all that filter."""
     with store.session() as session:

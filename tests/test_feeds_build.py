@@ -222,3 +222,30 @@ def test_a_build_that_fails_halfway_leaves_every_old_file_as_it_was(tmp_path: Pa
         assert not batch.write_if_changed(rss, b"<rss>old</rss>")
         assert batch.write_if_changed(atom, b"<feed>new</feed>")
     assert rss.read_bytes() == b"<rss>old</rss>" and atom.read_bytes() == b"<feed>new</feed>"
+
+
+def test_each_source_is_dated_in_its_own_timezone(tmp_path: Path) -> None:
+    """A source that says `timezone = "Asia/Tokyo"` gets +09:00 dates; the others keep +07:00."""
+    from core.config import parse_config
+    from core.store import ArticleRecord
+
+    config = parse_config({"sources": [
+        {"id": "hanoi", "name": "Sở Hà Nội", "listing": ["http://hanoi.example.vn/tin/"]},
+        {"id": "tokyo", "name": "Tokyo", "listing": ["http://tokyo.example.jp/news/"],
+         "timezone": "Asia/Tokyo"},
+    ]}, tmp_path / "deptfeeds.toml")
+    store = Store(config.store_url)
+    store.sync_sources(config.sources)
+    noon = datetime(2025, 5, 1, 3, 0, tzinfo=UTC)
+    for source in config.sources:
+        store.save_article(ArticleRecord(source_id=source.id, url=source.listing[0] + "1.html",
+                                         title=f"Tin của {source.name}", body_text=source.name,
+                                         published=noon))
+    build_feeds(store, config)
+    store.close()
+    dates = {item["url"].split("/")[2]: item["date_published"]
+             for item in json.loads((tmp_path / "public" / "all.json").read_text("utf-8"))["items"]}
+    assert dates == {"hanoi.example.vn": "2025-05-01T10:00:00+07:00",
+                     "tokyo.example.jp": "2025-05-01T12:00:00+09:00"}
+    atom = (tmp_path / "public" / "tokyo.atom").read_text("utf-8")
+    assert "<published>2025-05-01T12:00:00+09:00</published>" in atom
