@@ -102,7 +102,8 @@ def fill_store(store: Store, config: Config, articles: int, seed: int = 1) -> No
 
 def cached_store(articles: int) -> Path:
     """A folder with the config and a filled store, made again when the schema or this file changed."""
-    made_by = (REPO / "crawler" / "store.py").read_bytes() + Path(__file__).read_bytes()
+    schema = [REPO / "core" / f"{name}.py" for name in ("articles", "database", "dedup", "runs", "sources")]
+    made_by = b"".join(path.read_bytes() for path in schema) + Path(__file__).read_bytes()
     stamp = hashlib.sha1(made_by).hexdigest()[:12]
     folder = OUT / "feeds" / f"store-{articles}-{stamp}"
     if not (folder / "ready").exists():

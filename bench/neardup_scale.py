@@ -1,6 +1,6 @@
 """Near-duplicates at scale: time per article to insert and query with 10k, 100k and 1M stored.
 
-The index lives in the store (crawler/dedup.py). The stored articles are synthetic: a body of
+The index lives in the store (core/dedup.py). The stored articles are synthetic: a body of
 real-article length (about 2,300 characters of words from the samples) filed under BANDS
 random LSH band keys (core.neardup's layout), which is what MinHash gives texts that share
 nothing; computing real keys for a million background texts would take longer than everything
@@ -35,8 +35,9 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bench.common import OUT, Clock, measure, own_usage, save, table
 from bench.feeds_rebuild import paragraphs, word_pool
+from core.database import Base
 from core.neardup import BANDS, SCHEME
-from core.store import ArticleRecord, Base, Store
+from core.store import ArticleRecord, Store
 
 FULL_SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (2_000, 10_000)

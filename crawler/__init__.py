@@ -1,1 +1,1 @@
-"""The Scrapy project: sources, listing and article extraction, cleaning, dedup and the store."""
+"""The Scrapy project: listing and article extraction, cleaning, CMS family profiles, politeness."""
