@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 
 from core.store import ArticleRecord
@@ -22,6 +23,8 @@ class StorePipeline:
         self.store.sync_sources(config.sources)
         self.counts = {"new": 0, "updated": 0, "duplicate": 0, "unchanged": 0}
         self.run_id: int | None = None
+        # The run is recorded once the spider has closed, when the reason is known.
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -39,24 +42,38 @@ class StorePipeline:
         log.debug("%s: %s %s", item.source_id, outcome, item.url)
         return item
 
-    def close_spider(self, spider: Any = None) -> None:
-        spider = spider or self.crawler.spider
+    def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats
         pages = stats.get_value("downloader/response_count", 0)
         articles = {name: stats.get_value(f"deptfeeds/articles_{name}", 0)
                     for name in ("fetched", "not_modified", "skipped")}
         failures = list(getattr(spider, "failures", []))
-        # A run that read no listing page (dead site, changed layout) failed, whatever else
-        # answered (robots.txt, retries); one that lost only some pages is partial.
-        if not failures:
-            status = "ok"
-        elif stats.get_value("deptfeeds/listing_pages_read", 0):
-            status = "partial"
-        else:
-            status = "failed"
+        status = run_status(reason, failures, stats.get_value("deptfeeds/listing_pages_read", 0))
+        if status == "interrupted":
+            failures.append({"url": spider.source.listing[0], "error": f"{INTERRUPTED}: {reason}"})
+            log.warning("%s: crawl interrupted (%s) after %d new articles; the next run crawls what this "
+                        "one did not finish", spider.source.id, reason, self.counts["new"])
         if self.run_id is not None:
             self.store.finish_run(self.run_id, status, {"pages": pages, **self.counts, **articles},
                                   failures, list(getattr(spider, "recovered", [])))
         log.info("%s: %d article pages fetched (%d not modified), %d known ones skipped",
                  spider.source.id, articles["fetched"], articles["not_modified"], articles["skipped"])
         release_store(self.store)
+
+
+INTERRUPTED = "interrupted"
+
+
+def run_status(reason: str, failures: list[dict[str, str]], listing_pages_read: int) -> str:
+    """How a run ended, from Scrapy's close reason and the faults met.
+
+    A crawl stopped before its end ("shutdown" on SIGTERM or Ctrl-C, a close extension) was
+    interrupted, whatever it stored; a run that read no listing page (dead site, changed
+    layout) failed, whatever else answered (robots.txt, retries); one that lost only some
+    pages is partial.
+    """
+    if reason != "finished":
+        return INTERRUPTED
+    if not failures:
+        return "ok"
+    return "partial" if listing_pages_read else "failed"

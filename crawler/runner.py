@@ -10,6 +10,7 @@ from scrapy.settings import Settings
 
 from core.config import Config
 from core.store import CrawlRun, Store
+from crawler.pipelines import INTERRUPTED
 from crawler.spiders.department import spider_for
 
 
@@ -51,6 +52,9 @@ def crawl(config: Config, source_ids: list[str] | None = None,
             run_id = getattr(crawler.spider, "run_id", None)
             if run_id is None:
                 raise RuntimeError(f"crawl of {source.id!r} did not start; see the log above")
+            if store.run(run_id).status == "running":  # stopped hard (a second signal): no close ran
+                error = {"url": source.listing[0], "error": f"{INTERRUPTED}: the crawl was stopped at once"}
+                store.mark_run(run_id, INTERRUPTED, error)
             runs.append(store.run(run_id))
         return runs
     finally:

@@ -106,10 +106,23 @@ def _report_build(written: dict[Path, bool]) -> None:
     print(f"feeds: {len(written)} files in {folder} ({changed} changed)")
 
 
+INTERRUPTED_EXIT = 130  # as a shell reports a program stopped by a signal
+
+
+def crawl_exit(runs: Sequence) -> int:
+    """0 when every source was crawled to its end, 130 when the crawl was stopped, 1 when one failed."""
+    stopped = [r.source_id for r in runs if r.status == "interrupted"]
+    if stopped:
+        print(f"deptfeeds: interrupted; the runs of {', '.join(stopped)} are recorded as interrupted, "
+              "and the next run crawls what they did not finish", file=sys.stderr)
+        return INTERRUPTED_EXIT
+    return 0 if all(r.status != "failed" for r in runs) else 1
+
+
 def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
     runs = _crawl(config, args.source, wait=args.wait)
     print(summary_table(runs))
-    return 0 if all(r.status != "failed" for r in runs) else 1
+    return crawl_exit(runs)
 
 
 def cmd_build(args: argparse.Namespace, config: Config) -> int:
@@ -120,8 +133,8 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
     runs = _crawl(config, args.source, wait=args.wait)
     print(summary_table(runs))
-    _report_build(_build(config))
-    return 0 if all(r.status != "failed" for r in runs) else 1
+    _report_build(_build(config))  # what was stored is whole: the feeds may show it
+    return crawl_exit(runs)
 
 
 def cmd_sources(args: argparse.Namespace, config: Config) -> int:
@@ -171,7 +184,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     for path in sorted(written):
         print(f"  {path}")
     print("open them in a feed reader, or run: deptfeeds serve --config", config.path)
-    return 0 if all(r.status != "failed" for r in runs) else 1
+    return crawl_exit(runs)
 
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:

@@ -174,9 +174,10 @@ def crawl_and_record(runtime: Runtime, source_id: str) -> list[CrawlRun]:
         store.add_failed_run(source_id, started,
                              {**error, "error": f"{error['error']} before recording a run: {last}"})
     elif crawl.stop_reason:
-        # A crawl that overran its time limit failed; one stopped by a shutdown was merely cut short.
+        # A crawl that overran its time limit failed; one stopped by a shutdown was interrupted
+        # (the next run reads every listing page again, to finish what this one did not).
         for run in runs:
-            status = "failed" if crawl.timed_out else "partial"
+            status = "failed" if crawl.timed_out else "interrupted"
             store.mark_run(run.id, status, {**error, "error": f"stopped: {crawl.stop_reason}"})
     runs = store.runs(source_id, after_id=before)
     report(runtime, source_id, runs, flagged)

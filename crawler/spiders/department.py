@@ -115,7 +115,22 @@ class DepartmentSpider(scrapy.Spider):
             wanted.append((link, target))
         return wanted, bool(targets) and not wanted
 
+    def trust_settled_pages(self) -> bool:
+        """Whether a listing page of known articles means the pages after it are known too.
+
+        Only when the source's previous run went through to its end: a run that was stopped
+        or lost pages may have left articles of later pages unstored, which the next run must
+        still reach (it then reads every page up to max_pages, skipping what is stored).
+        """
+        previous = next((run for run in self.store.runs(self.source.id, limit=10)
+                         if run.id != getattr(self, "run_id", None) and run.status != "running"), None)
+        return previous is None or previous.status == "ok"
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.stop_early = self.trust_settled_pages()
+        if not self.stop_early:
+            log.info("%s: the last run did not finish cleanly; reading every listing page (up to %d)",
+                     self.source.id, self.source.max_pages)
         for url in self.source.listing:
             self.listing_seen.add(url)
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.failed,
@@ -163,7 +178,7 @@ class DepartmentSpider(scrapy.Spider):
                                  cb_kwargs={"listing_date": link.date})
         following = next_page(soup, response.url, self.hosts,
                               selectors=self.profile.next_page)
-        if following and settled:
+        if following and settled and self.stop_early:
             log.info("%s: listing page %d holds only known articles; not following %s",
                      self.source.id, page, following)
             self.count("listing_stopped_early")
