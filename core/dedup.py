@@ -200,6 +200,23 @@ def cluster_article(db: Connection, article_id: int, near: str | None = None) ->
     return db.execute(_CLUSTER_OF, {"id": article_id}).scalar()
 
 
+def forget_articles(db: Connection, article_ids: Iterable[int]) -> set[int]:
+    """Take articles out of the index before they are deleted; return the others whose clusters change.
+
+    Relabel those (`relabel`) once the articles are gone, so no cluster is named after one.
+    """
+    ids = set(article_ids)
+    neighbours: set[int] = set()
+    for article_id in ids:
+        neighbours |= _unindex(db, article_id)
+    return neighbours - ids
+
+
+def relabel(db: Connection, article_ids: Iterable[int]) -> None:
+    """Name every cluster touching these articles after its earliest member again."""
+    _relabel(db, article_ids)
+
+
 def _forget_index(db: Connection) -> None:
     """Empty the index and every cluster, keeping the articles."""
     from core.neardup import SCHEME

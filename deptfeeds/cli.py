@@ -11,6 +11,7 @@ from pathlib import Path
 
 from core.config import Config, ConfigError, load_config
 from core.locks import BUSY_EXIT, LockBusy
+from core.store import StoreError
 
 log = logging.getLogger("deptfeeds")
 
@@ -89,13 +90,15 @@ def _crawl(config: Config, sources: list[str] | None, overrides: dict | None = N
         store.close()
 
 
-def _build(config: Config) -> dict[Path, bool]:
+def _build(config: Config, force: bool = False) -> dict[Path, bool]:
     from core.store import Store
-    from feeds.build import build_feeds
+    from feeds.build import WouldEmptyFeeds, build_feeds
 
-    store = Store(config.store_url)
+    store = Store(config.store_url, create=False)
     try:
-        return build_feeds(store, config)
+        return build_feeds(store, config, force=force)
+    except WouldEmptyFeeds as exc:
+        raise CommandError(str(exc)) from None
     finally:
         store.close()
 
@@ -126,7 +129,29 @@ def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_build(args: argparse.Namespace, config: Config) -> int:
-    _report_build(_build(config))
+    _report_build(_build(config, force=args.force))
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace, config: Config) -> int:
+    from core.store import Store
+
+    configured = {s.id for s in config.sources}
+    store = Store(config.store_url, create=False)
+    try:
+        gone = [source_id for source_id in store.stored_source_ids() if source_id not in configured]
+        if not gone:
+            print(f"prune: every source in the store is in {config.path}; nothing to remove")
+            return 0
+        for source_id in gone:
+            if args.dry_run:
+                print(f"prune: would remove {source_id!r} and its {store.count_articles(source_id)} articles")
+            else:
+                print(f"prune: removed {source_id!r} and its {store.remove_source(source_id)} articles")
+    finally:
+        store.close()
+    if args.dry_run:
+        print("prune: nothing removed (--dry-run)")
     return 0
 
 
@@ -159,7 +184,7 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     from core.store import Store
     from scheduler.status import collect, render_json, render_table
 
-    store = Store(config.store_url)
+    store = Store(config.store_url, create=False)
     try:
         print((render_json if args.json else render_table)(*collect(store, config)))
     finally:
@@ -224,8 +249,15 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                          help="if a source is being crawled already, wait this long for it "
                               f"(default: refuse at once, exit status {BUSY_EXIT})")
-    add("build", cmd_build, "write the feeds from the store",
-        "Write every feed from what is stored; files whose content did not change are left alone.")
+    build = add("build", cmd_build, "write the feeds from the store",
+                "Write every feed from what is stored; files whose content did not change are left alone, "
+                "feeds of sources and topics no longer in the config are removed.")
+    build.add_argument("--force", action="store_true",
+                       help="build even from a never-crawled store, emptying feeds that have entries")
+    prune = add("prune", cmd_prune, "delete stored articles of sources no longer in the config",
+                "Delete from the store every source that is no longer in the config, with its articles "
+                "and crawl runs (they are already out of every feed).")
+    prune.add_argument("--dry-run", action="store_true", help="only say what would be removed")
     add("sources", cmd_sources, "list and validate the configured sources",
         "Validate the config and list its sources.")
     add("schedule", cmd_schedule, "recrawl every source on its schedule until stopped",
@@ -264,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LockBusy as exc:
         print(f"deptfeeds: {exc}", file=sys.stderr)
         return BUSY_EXIT
-    except CommandError as exc:
+    except (CommandError, StoreError) as exc:
         print(f"deptfeeds: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

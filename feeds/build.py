@@ -9,6 +9,8 @@ together at its end (feeds.write.WriteBatch), so a failed build leaves every old
 from __future__ import annotations
 
 import gc
+import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from feeds.write import WriteBatch, remove_stale_temporaries
 from feeds.xmlfeeds import render_xml
 
 TOPICS_DIR = "topics"
+log = logging.getLogger("deptfeeds.feeds")
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,11 @@ def source_spec(source: Source) -> FeedSpec:
 def feed_specs(config: Config) -> tuple[list[FeedSpec], FeedSpec, list[FeedSpec]]:
     """The feeds a config asks for: per source, combined, per topic."""
     title = plain_text(config.feeds.title)
+    # Only configured sources: a source taken out of the config keeps its articles in the store
+    # (until `deptfeeds prune`), but out of every feed.
+    configured = frozenset(s.id for s in config.sources)
     combined = FeedSpec(COMBINED_FEED, title, "Tin tức mới của tất cả các nguồn", config.feeds.base_url,
-                        title, Scope(one_per_story=True), names_sources=True)
+                        title, Scope(configured, one_per_story=True), names_sources=True)
     names = {s.id: plain_text(s.name) for s in config.sources}
     topics = []
     for topic in config.topics:
@@ -66,7 +72,7 @@ def feed_specs(config: Config) -> tuple[list[FeedSpec], FeedSpec, list[FeedSpec]
         description = "Tin có " + " hoặc ".join(m for m in matching if m)
         if topic.sources:
             description += f", chỉ từ {', '.join(names[s] for s in topic.sources)}"
-        scope = Scope(frozenset(topic.sources) if topic.sources else None, TopicMatcher(topic).matches,
+        scope = Scope(frozenset(topic.sources) if topic.sources else configured, TopicMatcher(topic).matches,
                       one_per_story=True)
         topics.append(FeedSpec(f"{TOPICS_DIR}/{topic.id}", plain_text(topic.name),
                                plain_text(description),
@@ -94,10 +100,40 @@ def cycle_collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -> dict[Path, bool]:
+class WouldEmptyFeeds(Exception):
+    """A build from a store that was never crawled would replace feeds that have entries."""
+
+
+def refuse_to_empty(store: Store, out_dir: Path) -> None:
+    """WouldEmptyFeeds when the store holds nothing, was never crawled, and the feeds hold entries.
+
+    That store is almost always the wrong one (a typo in [store] url, a fresh file where the
+    real one was meant): its feeds would silently drop every subscriber's entries.
+    """
+    if store.last_run_id() or store.count_articles():
+        return
+    full = [path for path in sorted(feed_files(out_dir)) if path.suffix == ".json" and _has_items(path)]
+    if full:
+        raise WouldEmptyFeeds(
+            f"the store {store.url} has never been crawled and holds no article; building from it would "
+            f"replace {len(full)} feeds in {out_dir} that have entries with empty ones. Check [store] url "
+            "in the config, or crawl first (`deptfeeds run`); `deptfeeds build --force` builds anyway")
+
+
+def _has_items(path: Path) -> bool:
+    try:
+        return bool(json.loads(path.read_bytes()).get("items"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def build_feeds(store: Store, config: Config, sources: set[str] | None = None, *,
+                force: bool = False) -> dict[Path, bool]:
     """Write the feeds (only those `sources` affect, if given); return each file and whether it changed."""
     source_specs, combined_spec, topic_specs = feed_specs(config)
     base_url, out_dir = config.feeds.base_url, config.feeds_dir
+    if not force:
+        refuse_to_empty(store, out_dir)
     if out_dir.is_dir():
         remove_stale_temporaries(out_dir)
     publishers = {s.id: Publisher(plain_text(s.name), ZoneInfo(s.timezone)) for s in config.sources}
@@ -129,4 +165,17 @@ def build_feeds(store: Store, config: Config, sources: set[str] | None = None) -
         index = render_index(store, combined.title, list(zip(config.sources, source_feeds, strict=True)),
                              combined, topic_feeds, combined.entries)
         written[out_dir / INDEX_FILE] = batch.write_if_changed(out_dir / INDEX_FILE, index)
+        expected = {out_dir / (spec.path + suffix) for spec in (*source_specs, combined_spec, *topic_specs)
+                    for suffix in FEED_SUFFIXES}
+        for path in sorted(feed_files(out_dir) - expected):
+            log.info("removing %s: its source or topic is no longer in the config", path)
+            batch.remove(path)
     return written
+
+
+def feed_files(out_dir: Path) -> set[Path]:
+    """The feed files a build may have written: per source and combined, and per topic."""
+    if not out_dir.is_dir():
+        return set()
+    return {path for folder in (out_dir, out_dir / TOPICS_DIR) if folder.is_dir()
+            for path in folder.iterdir() if path.suffix in FEED_SUFFIXES and path.is_file()}

@@ -29,6 +29,11 @@ class WriteBatch:
 
     def __init__(self) -> None:
         self._pending: list[tuple[Path, Path]] = []
+        self._removals: list[Path] = []
+
+    def remove(self, path: Path) -> None:
+        """Delete `path` when the batch commits, after the new files are in place."""
+        self._removals.append(path)
 
     def write_if_changed(self, path: Path, data: bytes) -> bool:
         """Stage `data` for `path` unless the file already holds exactly that; say if staged."""
@@ -54,6 +59,9 @@ class WriteBatch:
         for tmp, path in self._pending:
             os.replace(tmp, path)
         self._pending.clear()
+        for path in self._removals:
+            path.unlink(missing_ok=True)
+        self._removals.clear()
 
     def discard(self) -> None:
         """Remove what was staged and not yet moved into place."""
