@@ -1,12 +1,18 @@
-"""Scrapy's filesystem HTTP cache, gzipped at the fastest level."""
+"""Scrapy's filesystem HTTP cache, gzipped at the fastest level, stopping the crawl when its disk fails."""
 
 from __future__ import annotations
 
 import gzip
+import shutil
 from functools import partial
+from pathlib import Path
+from typing import Any
 
 from scrapy.extensions.httpcache import FilesystemCacheStorage
+from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
+
+from crawler.storage import is_fatal, stop_crawl
 
 
 class FastGzipCacheStorage(FilesystemCacheStorage):
@@ -21,3 +27,13 @@ class FastGzipCacheStorage(FilesystemCacheStorage):
         super().__init__(settings)
         if self.use_gzip:
             self._open = partial(gzip.open, compresslevel=1)
+
+    def store_response(self, spider: Any, request: Request, response: Response) -> None:
+        """Store as Scrapy does; a disk that cannot be written stops the crawl once, named."""
+        try:
+            super().store_response(spider, request, response)
+        except OSError as exc:
+            if not is_fatal(exc):
+                raise
+            shutil.rmtree(Path(self._get_request_path(spider, request)), ignore_errors=True)
+            stop_crawl(spider.crawler, exc, spider.config.store_url)
