@@ -7,7 +7,8 @@ is copied by hand on the way. Saving is one transaction with the dedup that goes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Protocol
@@ -28,6 +29,28 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core import dedup
 from core.database import Base, Database, UTCDateTime, utcnow
+
+log = logging.getLogger("deptfeeds.store")
+
+# What a feed entry can carry sensibly: a hostile page's 960 KB <title> would otherwise be
+# stored and published whole. Longer text is cut at a word boundary, ending in "…".
+TITLE_MAX = 300
+SUMMARY_MAX = 1000
+AUTHOR_MAX = 200
+CATEGORY_MAX = 100
+CATEGORIES_MAX = 20
+ELLIPSIS = "…"
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut after a whole word (unless that loses over half)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ELLIPSIS)]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-–—") + ELLIPSIS
 
 
 class StoredArticle(Base):
@@ -113,8 +136,23 @@ class ArticleRecord:
     aliases: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._cap()
         if not self.content_hash:
             self.content_hash = dedup.content_hash(self.title, self.body_text)
+
+    def _cap(self) -> None:
+        """Cut title, summary, author and categories to what a feed entry can carry; log each cut."""
+        for name, limit in (("title", TITLE_MAX), ("summary", SUMMARY_MAX), ("author", AUTHOR_MAX)):
+            value = getattr(self, name)
+            if value and len(value) > limit:
+                setattr(self, name, shorten(value, limit))
+                log.warning("%s: %s: %s of %d characters cut to %d", self.source_id, self.url, name,
+                            len(value), len(getattr(self, name)))
+        capped = [shorten(c, CATEGORY_MAX) for c in self.categories[:CATEGORIES_MAX]]
+        if capped != self.categories:
+            log.warning("%s: %s: %d categories cut to %d of at most %d characters", self.source_id,
+                        self.url, len(self.categories), len(capped), CATEGORY_MAX)
+            self.categories = capped
 
     @classmethod
     def from_page(cls, page: ExtractedPage, *, source_id: str, url: str,
@@ -129,7 +167,7 @@ class ArticleRecord:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_COLUMNS}
 
 
-_ARTICLES_AT = (select(ArticleUrl.url, StoredArticle.id, StoredArticle.content_hash)
+_ARTICLES_AT = (select(ArticleUrl.url, StoredArticle.id, StoredArticle.content_hash, StoredArticle.source_id)
                 .join(StoredArticle, StoredArticle.id == ArticleUrl.article_id)
                 .where(ArticleUrl.url.in_(bindparam("urls", expanding=True))))
 _INSERT_ARTICLE = StoredArticle.__table__.insert()
@@ -141,9 +179,11 @@ _INSERT_URL = ArticleUrl.__table__.insert()
 class ArticleRows(Database):
     _near_scheme_checked = False
 
-    def save_article(self, record: ArticleRecord) -> str:
+    def save_article(self, record: ArticleRecord, configured: Collection[str] | None = None) -> str:
         """Store one crawled article; say whether it was new, updated, unchanged or a duplicate.
 
+        An article stored under a source that is not `configured` (one removed or renamed in the
+        config) is taken over by the record's source, and counts as new to it.
         Core statements on one connection, not ORM objects: a crawl saves every article it
         fetches, and the ORM's bookkeeping cost more than the crawl's extraction.
         """
@@ -157,9 +197,13 @@ class ArticleRows(Database):
             db = s.connection()
             found = {row.url: row for row in db.execute(_ARTICLES_AT, {"urls": urls})}
             known = next((found[url] for url in urls if url in found), None)
+            adopted = (known is not None and configured is not None and known.source_id != record.source_id
+                       and known.source_id not in configured)
             if known is not None:
                 outcome = "unchanged" if known.content_hash == record.content_hash else "updated"
                 article_id = known.id
+                if adopted:
+                    db.execute(_UPDATE_ARTICLE, {"article_id": article_id, "source_id": record.source_id})
             else:
                 article_id = dedup.copy_in_source(db, record.content_hash, record.source_id)
                 outcome = "duplicate" if article_id is not None else "new"
@@ -179,7 +223,7 @@ class ArticleRows(Database):
             new_urls = [{"url": url, "article_id": article_id} for url in urls if url not in found]
             if new_urls:
                 db.execute(_INSERT_URL, new_urls)
-            return outcome
+            return "new" if adopted else outcome
 
     def article_for_url(self, url: str) -> StoredArticle | None:
         with self.session() as s:
@@ -187,20 +231,21 @@ class ArticleRows(Database):
                 select(StoredArticle).join(ArticleUrl).where(ArticleUrl.url == url)
             ).first()
 
-    def known_urls(self, urls: list[str]) -> dict[str, datetime]:
-        """For each URL that reached a stored article: when that article appeared.
+    def known_urls(self, urls: list[str], sources: Collection[str] | None = None) -> dict[str, datetime]:
+        """For each URL that reached a stored article (of one of `sources`, if given): when it appeared.
 
         That is the earlier of its publication and its first sight, so a story found late is
         as old as its date says, and one with a date in the future is as old as its discovery.
         """
         if not urls:
             return {}
+        query = (select(ArticleUrl.url, StoredArticle.published, StoredArticle.first_seen)
+                 .join(StoredArticle, StoredArticle.id == ArticleUrl.article_id)
+                 .where(ArticleUrl.url.in_(set(urls))))
+        if sources is not None:
+            query = query.where(StoredArticle.source_id.in_(sorted(sources)))
         with self.session() as s:
-            rows = s.execute(
-                select(ArticleUrl.url, StoredArticle.published, StoredArticle.first_seen)
-                .join(StoredArticle, StoredArticle.id == ArticleUrl.article_id)
-                .where(ArticleUrl.url.in_(set(urls)))
-            )
+            rows = s.execute(query)
             return {url: min(published, first_seen) if published else first_seen
                     for url, published, first_seen in rows}
 
