@@ -8,6 +8,7 @@ and since when.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import socket
@@ -76,6 +77,28 @@ def lock_dir(config: Config) -> Path:
 
 def crawl_lock_name(source_id: str) -> str:
     return f"crawl-{source_id}"
+
+
+def lock_held(config: Config, name: str) -> bool:
+    """Whether some process holds the lock `name` now, asked without taking it for long.
+
+    Read-only, so `deptfeeds status` can tell a crawl that runs from one a SIGKILL ended (its run
+    still says "running") even on a store it cannot write. No lock file: nobody ever held it.
+    """
+    path = lock_dir(config) / f"{name}.lock"
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # cannot look: assume someone holds it rather than call a crawl dead
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing the descriptor drops the shared lock taken to look
+    return False
 
 
 def describe_owner(owner: LockRow | None) -> str:

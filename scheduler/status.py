@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect, text
 
 from core.config import Config, Source
-from core.locks import SCHEDULER, describe_owner, owner_alive
+from core.locks import INTERRUPTED, SCHEDULER, crawl_lock_name, describe_owner, lock_held, owner_alive
 from core.store import CrawlRun, Store, utcnow
 
 HISTORY = 50  # runs looked at per source
@@ -84,12 +84,27 @@ def flags_for(config: Config, source: Source, runs: list[CrawlRun], failures: in
     return flags
 
 
+def close_dead_run(config: Config, source: Source, runs: list[CrawlRun]) -> None:
+    """Show a run left "running" by a crawl that no longer holds its lock (SIGKILL) as failed.
+
+    Only in what is shown: the next crawl records it so (core.locks.close_running_runs), and
+    status writes nothing, so it works on a store it cannot write.
+    """
+    if runs and runs[0].status == "running" and not lock_held(config, crawl_lock_name(source.id)):
+        runs[0].status = "failed"
+        runs[0].errors = [*runs[0].errors, {"url": source.listing[0],
+                                            "error": f"{INTERRUPTED} (no process holds its crawl lock)"}]
+
+
 def source_status(store: Store, config: Config, source: Source,
                   next_runs: dict[str, datetime | None] | None = None) -> SourceStatus:
     runs = store.runs(source.id, limit=HISTORY)
+    close_dead_run(config, source, runs)
     finished = [r for r in runs if r.status != "running"]
     failures = 0
     for run in finished:
+        if run.status == "interrupted":  # stopped on purpose: neither a failure nor a success
+            continue
         if not run_failed(run):
             break
         failures += 1
@@ -139,20 +154,20 @@ def render_table(scheduler: dict[str, Any], statuses: list[SourceStatus]) -> str
     """A table for people: one line per source, then flags and last errors underneath."""
     state = (f"scheduler: running, {scheduler['text']}" if scheduler["running"]
              else "scheduler: not running (next runs are those it planned when it stopped)")
-    head = (f"{'source':<12} {'last run':<14} {'result':<8} {'new':>4} {'upd':>4} {'same':>4} "
+    head = (f"{'source':<12} {'last run':<14} {'result':<11} {'new':>4} {'upd':>4} {'same':>4} "
             f"{'next run':<14} {'articles':>8} {'fails':>5}  flags")
     lines = [state, "", head, "-" * len(head)]
     for s in statuses:
         run = s.last_run or {}
         lines.append(
-            f"{s.id:<12} {_when(run.get('started')):<14} {run.get('status', 'never'):<8} "
+            f"{s.id:<12} {_when(run.get('started')):<14} {run.get('status', 'never'):<11} "
             f"{run.get('new', 0):>4} {run.get('updated', 0):>4} {run.get('unchanged', 0):>4} "
             f"{_when(s.next_run):<14} {s.articles:>8} {s.consecutive_failures:>5}  "
             f"{','.join(f.kind for f in s.flags) or '-'}")
     for s in statuses:
         for flag in s.flags:
             lines.append(f"  {s.id}: {flag.message}")
-        if s.last_error and (s.flags or (s.last_run or {}).get("status") == "failed"):
+        if s.last_error and (s.flags or (s.last_run or {}).get("status") in ("failed", "interrupted")):
             lines.append(f"  {s.id}: last error (run {s.last_error['run']}): "
                          f"{s.last_error.get('url', '')}: {s.last_error['error']}")
     return "\n".join(lines)
