@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -97,15 +97,16 @@ def article_for_print_view(url: str, views: Sequence[PrintView] = GENERIC.print_
 
 def trusted_canonical(canonical: str | None, page_url: str, listing: list[str] | tuple[str, ...],
                       views: Sequence[PrintView] = GENERIC.print_views) -> str | None:
-    """`rel=canonical` when it can be believed: same host, not the home page, a listing or a print view.
+    """`rel=canonical` when it can be believed: same host and port, not the home page, listing or print view.
 
     Broken templates print the home page or the section as canonical on every article, which
-    would fold a whole site into one row; such a canonical is ignored.
+    would fold a whole site into one row; such a canonical is ignored. So is one on another
+    port (an internal service the feed would link to); http and https count as one.
     """
     if not canonical:
         return None
     target, page = urlsplit(canonical), urlsplit(page_url)
-    if (target.hostname or "").lower() != (page.hostname or "").lower():
+    if (target.hostname or "").lower() != (page.hostname or "").lower() or not _same_port(target, page):
         return None
     if target.path in ("", "/", "/index.php") and not target.query:
         return None
@@ -114,6 +115,16 @@ def trusted_canonical(canonical: str | None, page_url: str, listing: list[str] |
     if print_view(canonical, views) is not None:
         return None
     return canonical
+
+
+def _same_port(target: SplitResult, page: SplitResult) -> bool:
+    """Same port, or both the default port of their scheme (a canonical on https for an http page)."""
+    defaults = {"http": 80, "https": 443}
+    try:
+        ports = [url.port or defaults.get(url.scheme.lower()) for url in (target, page)]
+    except ValueError:
+        return False
+    return ports[0] == ports[1] or set(ports) <= set(defaults.values())
 
 
 def article_urls(page_url: str, requested_url: str, canonical: str | None, listing: Sequence[str],

@@ -13,6 +13,10 @@ A run record entry reads "kind: detail", e.g. "http-503: Service Unavailable (3 
     redirect-loop       redirects that come back to a page already visited, or too many
     offsite-redirect    a redirect to another site (not followed)
     site-moved          the whole source redirects permanently to a new host (followed)
+    not-web-url         a redirect, refresh or move to a file:, ftp:, javascript: ... URL (refused)
+    internal-address    to a loopback, private, link-local or other non-public address, where
+                        the source's own host is not one (refused; crawler/addresses.py)
+    other-port          to another port than the source's own (refused)
     not-html            a PDF, an image or other non-page where a page was expected
     empty               200 OK with an empty body
     robots              robots.txt forbids the page (respected)

@@ -25,6 +25,7 @@ from scrapy.utils.response import get_meta_refresh, response_status_message
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
+from crawler.addresses import Destinations, literal
 from crawler.failures import PageRejected, exception_kind
 
 log = logging.getLogger("deptfeeds.net")
@@ -71,6 +72,14 @@ def _hosts(spider: Spider) -> set[str]:
     """The hosts a source may be crawled on (its listing hosts, plus any it moved to)."""
     hosts = getattr(spider, "hosts", None)
     return hosts if hosts is not None else set(spider.source.hosts)
+
+
+def destinations(spider: Spider) -> Destinations:
+    """The source's own hosts and ports, and the check of everywhere else (one per spider)."""
+    found = getattr(spider, "destinations", None)
+    if found is None:
+        found = spider.destinations = Destinations(list(spider.source.listing))
+    return found
 
 
 def _record(spider: Spider, url: str, reason: str) -> None:
@@ -134,12 +143,33 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return retry
 
 
+class DestinationGuardMiddleware:
+    """Refuse any request to a non-web URL, an internal address or another port (crawler/addresses.py).
+
+    It runs before every other downloader middleware, robots.txt included, so whatever led
+    there (a redirect, a meta refresh, a link, a moved site) nothing is requested from such a place.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DestinationGuardMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        refused = await destinations(spider or self.crawler.spider).refusal(request.url)
+        if refused is not None:
+            raise PageRejected(refused[0], f"{refused[1]}; not requested")
+
+
 class RedirectGuardMiddleware:
     """Check a redirect before Scrapy follows it: loops stop, other sites are refused, moves reported.
 
     A permanent redirect of a source's listing page to another host means the department
     moved: the new host is added to the source for this crawl and the move is reported so
-    the config can be updated. Any other redirect off the source's hosts is not followed.
+    the config can be updated. Any other redirect off the source's hosts is not followed, nor
+    one to a non-web URL, an internal address or another port, the move of a site included.
     """
 
     def __init__(self, crawler: Crawler):
@@ -149,10 +179,10 @@ class RedirectGuardMiddleware:
     def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response,
-                         spider: Spider | None = None) -> Response:
+    async def process_response(self, request: Request, response: Response,
+                               spider: Spider | None = None) -> Response:
         if response.status == 200 and isinstance(response, HtmlResponse):
-            self._ignore_script_refresh(request, response)
+            await self._check_meta_refresh(request, response, spider or self.crawler.spider)
         location = response.headers.get("Location")
         if response.status not in REDIRECTS or not location or _is_robots(request):
             return response
@@ -163,9 +193,14 @@ class RedirectGuardMiddleware:
             raise PageRejected("redirect-loop", " → ".join([*chain, target]))
         host = urlsplit(target).hostname or ""
         hosts = _hosts(spider)
+        moving = response.status in PERMANENT and chain[0] in spider.source.listing
+        if host in hosts or moving or not _web_url(target) or literal(host) is not None:
+            refused = await destinations(spider).refusal(target)
+            if refused is not None:
+                raise PageRejected(refused[0], f"redirected: {refused[1]}; not followed")
         if host in hosts:
             return response
-        if response.status in PERMANENT and chain[0] in spider.source.listing:
+        if moving:
             hosts.add(host)
             spider.allowed_domains = sorted({*getattr(spider, "allowed_domains", []), host})
             _record(spider, chain[0], f"site-moved: permanent redirect to {target}; "
@@ -173,10 +208,12 @@ class RedirectGuardMiddleware:
             return response
         raise PageRejected("offsite-redirect", f"redirected to {target}; not followed")
 
-    def _ignore_script_refresh(self, request: Request, response: HtmlResponse) -> None:
-        """A <meta refresh> to javascript:, data: or a broken URL is no move: read the page as it is.
+    async def _check_meta_refresh(self, request: Request, response: HtmlResponse, spider: Spider) -> None:
+        """A <meta refresh> is checked as a redirect is: one off the source's hosts is refused, named.
 
-        (Scrapy's MetaRefreshMiddleware would otherwise fail building a request for that URL.)
+        (Scrapy's offsite filter would drop it without a word.) One to javascript:, data: or a
+        broken URL is no move: the page is read as it is, since Scrapy's MetaRefreshMiddleware
+        would otherwise fail building a request for that URL.
         """
         ignore_tags = self.crawler.settings.getlist("METAREFRESH_IGNORE_TAGS")
         try:
@@ -186,6 +223,10 @@ class RedirectGuardMiddleware:
         if url and not _web_url(url):
             log.info("%s: ignoring a <meta refresh> to %s", request.url, url[:80])
             request.meta["dont_redirect"] = True
+        elif url and (urlsplit(url).hostname or "") not in _hosts(spider):
+            refused = await destinations(spider).refusal(url)
+            kind, detail = refused or ("offsite-redirect", f"to {url}")
+            raise PageRejected(kind, f"meta refresh {detail}; not followed")
 
 
 class ResponseGuardMiddleware:

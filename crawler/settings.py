@@ -41,6 +41,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.ResponseGuardMiddleware": 540,
     "crawler.middlewares.RedirectGuardMiddleware": 650,
+    # Before offsite and robots.txt: nothing is requested from an internal address or another port.
+    "crawler.middlewares.DestinationGuardMiddleware": 40,
 }
 SPIDER_MIDDLEWARES = {"crawler.middlewares.ListingLoopMiddleware": 800}
 

@@ -240,6 +240,19 @@ class FaultHandler(BaseHTTPRequestHandler):
         to = f"http://{fault.get('to_host')}{self.target}"
         self.answer(301, b"", HTML, f"301->{to}", {"Location": to})
 
+    def fault_bloated(self, fault: Fault, path: str) -> None:
+        """The article with its title repeated to `title_chars` and a bold lead of `lead_chars`."""
+        n = int(path.rsplit("-", 1)[-1]) if path.rsplit("-", 1)[-1].isdigit() else 1
+        shape = self.server.shape(self.host)
+        words = article_title(self.host, n, shape) + " "
+        title = (words * (fault.get("title_chars", 0) // len(words) + 1))[: fault.get("title_chars", 0)]
+        sentence = "Sáng nay, Sở Khoa học và Công nghệ tổ chức hội nghị tổng kết năm. "
+        lead = sentence * (fault.get("lead_chars", 0) // len(sentence) + 1)
+        body = _template("article.html").substitute(
+            host=self.host, title=html.escape(title), date=f"{article_date(n):%d/%m/%Y}",
+            body=f"<p><strong>{lead}</strong></p>\n{article_body(self.host, n, shape)}").encode()
+        self.answer(200, body, HTML, "bloated")
+
     def fault_reset(self, fault: Fault, path: str) -> None:
         self.server.record(self.host, self.target, "reset")
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

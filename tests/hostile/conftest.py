@@ -7,10 +7,13 @@ again; the tests then read the run records, the logs, the store and the feeds.
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +38,7 @@ recheck_days = 3650
 
 NETWORK_SOURCES = ["healthy", "retry500", "down503", "gone404", "ratelimit", "reset", "hang", "slow",
                    "truncated", "huge", "loop", "offsite", "moved", "binary", "empty", "paging",
-                   "robots", "nxdomain"]
+                   "robots", "nxdomain", "internal", "schemes", "movedin"]
 CONTENT_SOURCES = ["healthy", "content", "layout", "xss"]
 UNRESOLVABLE = "sokhcn.nxdomain.invalid"
 
@@ -150,3 +153,44 @@ def crawl_twice(fault_server: FaultServer, folder: Path, sources: list[str]) -> 
         fault_server.disarm()
     assert "feeds:" in second.stdout, second.stderr[-3000:]
     return HostileRun(fault_server, config, before, snapshot(config, second), mark)
+
+
+@contextmanager
+def own_fault_server(folder: Path, faults: list[dict], sites: dict[str, dict] | None = None,
+                     ) -> Iterator[FaultServer]:
+    """A fault server of its own (armed) with these faults and site shapes, for tests that set their own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "faults.toml"
+    tables = [f"[[faults]]\n{_toml(entry)}" for entry in faults]
+    tables += [f'[sites."{host}"]\n{_toml(shape)}' for host, shape in (sites or {}).items()]
+    path.write_text("\n".join(tables), encoding="utf-8")
+    with serving(path) as server:
+        server.arm()
+        yield server
+
+
+def _toml(table: dict) -> str:
+    return "".join(f"{key} = {json.dumps(value)}\n" for key, value in table.items())
+
+
+def cli_process(*args: str, proxy: FaultServer, no_proxy: str = "") -> subprocess.Popen:
+    """`deptfeeds ARGS` started in the background (as `cli`), to be signalled; output captured."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "http_proxy": proxy.proxy_url, "no_proxy": no_proxy}
+    for key in ("HTTP_PROXY", "NO_PROXY", "https_proxy", "HTTPS_PROXY"):
+        env.pop(key, None)
+    return subprocess.Popen([sys.executable, "-m", "deptfeeds", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def stored_count(config_path: Path) -> int:
+    """Articles in the store now, read with sqlite3 while a crawl may be writing."""
+    database = Path(load_config(config_path).store_url.removeprefix("sqlite:///"))
+    if not database.exists():
+        return 0
+    connection = sqlite3.connect(database, timeout=30)
+    try:
+        return connection.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0  # the schema is not there yet
+    finally:
+        connection.close()

@@ -33,6 +33,11 @@ CASES = {
     "pagination back to page 1": ("paging", "pagination-loop", "/index.php/tin-tuc?page=0"),
     "robots.txt disallows the article": ("robots", "robots", "/index.php/bai-2"),
     "host name does not resolve": ("nxdomain", "dns", "/index.php/tin-tuc"),
+    "redirect to another port on loopback": ("internal", "other-port", "/index.php/bai-2"),
+    "redirect to a private address": ("internal", "internal-address", "/index.php/bai-3"),
+    "redirect to a file: URL": ("schemes", "not-web-url", "/index.php/bai-2"),
+    "meta refresh to the metadata address": ("schemes", "internal-address", "/index.php/bai-3"),
+    "whole site moved to a private address": ("movedin", "internal-address", "/index.php/tin-tuc"),
 }
 
 
@@ -163,3 +168,10 @@ def test_unresolvable_host_is_never_reached_through_the_proxy(network: HostileRu
 def test_pagination_loop_stops_after_one_repeat(network: HostileRun) -> None:
     listing = [h.path for h in network.hits("paging.example.gov.vn") if "tin-tuc" in h.path]
     assert listing == ["/index.php/tin-tuc", "/index.php/tin-tuc?page=1", "/index.php/tin-tuc?page=0"]
+
+
+def test_nothing_is_requested_from_an_internal_address_or_another_port(network: HostileRun) -> None:
+    requested = {hit.host for hit in network.server.hits[network.mark:]}
+    assert not requested & {"127.0.0.1:6379", "10.1.2.3", "169.254.169.254", "192.168.1.10"}, requested
+    assert network.after.runs["internal"].unchanged == 2
+    assert network.after.runs["schemes"].unchanged == 2
