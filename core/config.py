@@ -11,10 +11,10 @@ import re
 import tomllib
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from core.fields import (
     DEFAULT_TIMEZONE,
@@ -131,9 +131,17 @@ class StoreConfig(Strict):
     url: DatabaseUrl = "sqlite:///data/deptfeeds.db"
 
 
+def _folder_url(url: str) -> str:
+    """A base URL names a folder: "…/feeds" is "…/feeds/", or every feed link would drop "feeds"."""
+    parts = urlsplit(url)
+    if parts.path.endswith("/") or parts.query:
+        return url
+    return urlunsplit(parts._replace(path=parts.path + "/"))
+
+
 class FeedsConfig(Strict):
     dir: NonEmpty = "public"
-    base_url: HttpUrl = "http://localhost:8080/"
+    base_url: Annotated[HttpUrl, AfterValidator(_folder_url)] = "http://localhost:8080/"
     limit: int = Field(default=50, ge=1, le=10000)
     title: NonEmpty = "deptfeeds"
 

@@ -8,6 +8,9 @@ one base; the store imports them all before it creates the schema.
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,6 +20,7 @@ from urllib.parse import quote
 
 from sqlalchemy import DateTime, TypeDecorator, create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.schema import CreateColumn
 
@@ -52,6 +56,34 @@ def sqlite_file(url: str) -> Path | None:
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
         return Path(parsed.database)
     return None
+
+
+def store_name(url: str) -> str:
+    """The store as messages name it: its file for SQLite, else the URL without its password."""
+    database = sqlite_file(url)
+    return str(database) if database is not None else make_url(url).render_as_string(hide_password=True)
+
+
+def explain(error: BaseException, url: str) -> str:
+    """One line for a failed open, read or write: which file, what the system said, what to check."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    if isinstance(cause, OSError) and cause.errno:
+        name = errno.errorcode.get(cause.errno, "?")
+        return f"{cause.filename or store_name(url)}: {cause.strerror} (errno {cause.errno}, {name})"
+    where, code = store_name(url), getattr(cause, "sqlite_errorname", None) or type(cause).__name__
+    message = f"store {where}: {str(cause).splitlines()[0] if str(cause) else code} ({code})"
+    database = sqlite_file(url)
+    if database is None:
+        return message
+    folder = database.parent
+    if code == "SQLITE_FULL" and folder.is_dir():
+        return f"{message}: {shutil.disk_usage(folder).free} bytes free on the filesystem of {folder}"
+    if code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) and folder.is_dir() \
+            and not os.access(folder, os.W_OK):
+        return f"{message}: its folder {folder} is read-only"
+    if code.startswith("SQLITE_CANTOPEN") and not folder.is_dir():
+        return f"{message}: its folder {folder} does not exist"
+    return message
 
 
 def _sqlite_pragmas(engine: Engine, read_only: bool) -> None:

@@ -7,9 +7,11 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from sqlalchemy.exc import DBAPIError
 
 from core.store import ArticleRecord
 from crawler.shared_store import open_store, release_store
+from crawler.storage import is_fatal, say_once, stop_crawl
 
 log = logging.getLogger("deptfeeds.store")
 
@@ -19,6 +21,7 @@ class StorePipeline:
         self.crawler = crawler
         # The parsed config travels on the spider class (crawler.spiders.department.spider_for).
         config = crawler.spidercls.config
+        self.store_url = config.store_url
         self.store = open_store(config.store_url)
         self.store.sync_sources(config.sources)
         self.counts = {"new": 0, "updated": 0, "duplicate": 0, "unchanged": 0}
@@ -36,7 +39,15 @@ class StorePipeline:
         spider.run_id = self.run_id
 
     def process_item(self, item: ArticleRecord, spider: Any = None) -> ArticleRecord:
-        outcome = self.store.save_article(item)
+        if getattr(spider or self.crawler.spider, "storage_failure", None):
+            return item  # the crawl is stopping: the disk under the store cannot take it
+        try:
+            outcome = self.store.save_article(item)
+        except (DBAPIError, OSError) as exc:
+            if not is_fatal(exc):
+                raise
+            stop_crawl(self.crawler, exc, self.store_url)
+            return item
         self.counts[outcome] += 1
         self.crawler.stats.inc_value(f"deptfeeds/{outcome}")
         log.debug("%s: %s %s", item.source_id, outcome, item.url)
@@ -49,13 +60,22 @@ class StorePipeline:
                     for name in ("fetched", "not_modified", "skipped")}
         failures = list(getattr(spider, "failures", []))
         status = run_status(reason, failures, stats.get_value("deptfeeds/listing_pages_read", 0))
-        if status == "interrupted":
+        if getattr(spider, "storage_failure", None):
+            status = "failed"
+            failures.append({"url": spider.source.listing[0], "error": f"storage: {spider.storage_failure}"})
+        elif status == "interrupted":
             failures.append({"url": spider.source.listing[0], "error": f"{INTERRUPTED}: {reason}"})
             log.warning("%s: crawl interrupted (%s) after %d new articles; the next run crawls what this "
                         "one did not finish", spider.source.id, reason, self.counts["new"])
-        if self.run_id is not None:
-            self.store.finish_run(self.run_id, status, {"pages": pages, **self.counts, **articles},
-                                  failures, list(getattr(spider, "recovered", [])))
+        try:
+            if self.run_id is not None:
+                self.store.finish_run(self.run_id, status, {"pages": pages, **self.counts, **articles},
+                                      failures, list(getattr(spider, "recovered", [])))
+        except (DBAPIError, OSError) as exc:
+            if not is_fatal(exc):
+                raise
+            say_once("could not record run %s of %s as %s either (%s); `deptfeeds status` shows it "
+                     "as failed", self.run_id, spider.source.id, status, type(exc).__name__)
         log.info("%s: %d article pages fetched (%d not modified), %d known ones skipped",
                  spider.source.id, articles["fetched"], articles["not_modified"], articles["skipped"])
         release_store(self.store)

@@ -9,7 +9,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from core.config import Config, ConfigError, load_config
+from core.database import explain
 from core.locks import BUSY_EXIT, LockBusy
 from core.store import StoreError
 
@@ -287,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     config_file = args.config
     if args.command == "demo" and not config_file:
         config_file = SAMPLES / "deptfeeds.toml"
+    config: Config | None = None
     try:
         config = load_config(config_file, families=family_names())
         return args.func(args, config)
@@ -302,6 +306,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("deptfeeds: interrupted", file=sys.stderr)
         return 130
+    except (DBAPIError, OSError) as exc:  # the store's disk or server: which file, what it said
+        log.debug("failure", exc_info=True)
+        print(f"deptfeeds: {explain(exc, config.store_url) if config else exc}", file=sys.stderr)
+        return 1
     except Exception as exc:
         log.debug("failure", exc_info=True)
         print(f"deptfeeds: {type(exc).__name__}: {exc}", file=sys.stderr)
