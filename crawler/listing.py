@@ -8,6 +8,7 @@ a link is read from the short lines of its own item, never from its teaser text.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from core.fields import DEFAULT_TIMEZONE
 from crawler.extract.clean import NOT_CHROME, chrome_element, chrome_rule
 from crawler.extract.dates import parse_date
 from crawler.extract.text import clean_text
@@ -28,6 +30,10 @@ SHORT_LINE = 80  # a date is read from lines up to this long (teasers are longer
 TEASER = 60
 CHROME_HEADING_PENALTY = 0.3
 UNDESCRIBED_SHARE = 0.2  # a group of bare links (no dates, no teasers) keeps this much of its score
+MAX_LINKS = 1000  # article links taken from one listing page
+LINKS_READ = 10 * MAX_LINKS  # links of any kind looked at on one page, menus and footers included
+
+log = logging.getLogger("deptfeeds.crawl")
 
 
 @dataclass(frozen=True)
@@ -41,14 +47,48 @@ def _same_site(url: str, hosts: set[str]) -> bool:
     return (urlsplit(url).hostname or "") in hosts
 
 
-def _url(anchor: Tag, base_url: str) -> str:
-    return urljoin(base_url, str(anchor.get("href") or "").strip()).split("#")[0]
+class _Links:
+    """The page's links, found once, each with its absolute URL and host worked out once.
+
+    A listing page may hold 50,000 links: every step over them must stay linear.
+    """
+
+    def __init__(self, soup: BeautifulSoup, base_url: str):
+        self.base_url = base_url
+        self.all: list[Tag] = []
+        for node in soup.descendants:  # a plain walk: find_all's filters cost 3x as much
+            if type(node) is Tag and node.name == "a" and node.get("href") is not None:
+                if len(self.all) == LINKS_READ:
+                    log.warning("%s: over %d links on the page; reading the first %d", base_url,
+                                LINKS_READ, LINKS_READ)
+                    break
+                self.all.append(node)
+        self._urls: dict[int, tuple[str, str, str]] = {}
+
+    def _parts(self, anchor: Tag) -> tuple[str, str, str]:
+        """URL, lower-case host and scheme of a link."""
+        found = self._urls.get(id(anchor))
+        if found is None:
+            url = urljoin(self.base_url, str(anchor.get("href") or "").strip()).split("#")[0]
+            parts = urlsplit(url)
+            found = self._urls[id(anchor)] = (url, (parts.hostname or ""), parts.scheme)
+        return found
+
+    def __call__(self, anchor: Tag) -> str:
+        return self._parts(anchor)[0]
+
+    def on_site(self, anchor: Tag, hosts: set[str]) -> bool:
+        """Whether a link is a web link to one of the source's hosts."""
+        _, host, scheme = self._parts(anchor)
+        return host in hosts and scheme in ("http", "https")
 
 
 def _text(anchor: Tag) -> str:
+    text = clean_text(anchor.get_text(" ")) or clean_text(str(anchor.get("title") or ""))
+    if text:
+        return text
     image = anchor.find("img")
-    return (clean_text(anchor.get_text(" ")) or clean_text(str(anchor.get("title") or ""))
-            or clean_text(str(image.get("alt") or "") if image else ""))
+    return clean_text(str(image.get("alt") or "")) if image else ""
 
 
 def _signature(anchor: Tag) -> str:
@@ -57,17 +97,35 @@ def _signature(anchor: Tag) -> str:
     return ".".join(sorted(anchor.get("class") or [])) + "|" + "/".join(names)
 
 
-def _item(anchor: Tag, urls: set[str], base_url: str) -> Tag:
-    """The largest block around a link that holds no link to another listed article."""
-    item = anchor
-    for parent in anchor.parents:
-        if parent.name in ("body", "html", "[document]"):
-            break
-        if any(_url(a, base_url) in urls and _url(a, base_url) != _url(anchor, base_url)
-               for a in parent.find_all("a", href=True)):
-            break
-        item = parent
-    return item
+class _Items:
+    """For each block of the page, whether it holds links to two different listed articles.
+
+    Built in one pass up from each listed link, so finding the item of every link stays linear
+    in the page (asking each ancestor for all its links made a 50,000-link page quadratic).
+    """
+
+    _MANY = object()
+
+    def __init__(self, links: _Links, listed: set[str]):
+        self._holds: dict[int, object] = {}
+        for anchor in links.all:
+            url = links(anchor)
+            if url not in listed:
+                continue
+            for parent in anchor.parents:
+                held = self._holds.get(id(parent))
+                if held is self._MANY or held == url:
+                    break  # everything above was marked on an earlier walk
+                self._holds[id(parent)] = url if held is None else self._MANY
+
+    def item(self, anchor: Tag) -> Tag:
+        """The largest block around a link that holds no link to another listed article."""
+        item = anchor
+        for parent in anchor.parents:
+            if parent.name in ("body", "html", "[document]") or self._holds.get(id(parent)) is self._MANY:
+                break
+            item = parent
+        return item
 
 
 def _in_chrome(anchor: Tag) -> bool:
@@ -110,64 +168,77 @@ def _under_chrome_heading(anchor: Tag) -> bool:
     return False
 
 
-def _group_score(anchors: list[Tag], stops: set[str], base_url: str, timezone: str) -> float:
+def _group_score(anchors: list[Tag], items: _Items, links: _Links, timezone: str) -> float:
     """How much a group of links looks like a news list: items with dates, teasers, thumbnails.
 
-    An item ends where a block holds another candidate link (`stops`), of any group.
+    An item ends where a block holds another candidate link, of any group.
     """
-    urls = {_url(a, base_url) for a in anchors}
+    first: dict[str, Tag] = {}
+    for anchor in anchors:
+        if len(first) >= MAX_LINKS:
+            break  # a group is scored on as many links as a page gives: the rest changes nothing
+        first.setdefault(links(anchor), anchor)
     score, described = 0.0, 0
-    for url in urls:
-        anchor = next(a for a in anchors if _url(a, base_url) == url)
-        item = _item(anchor, stops, base_url)
+    for anchor in first.values():
+        item = items.item(anchor)
         dated = _item_date(item, timezone) is not None
         teaser = any(len(line) >= TEASER for line in _loose_lines(item))
         described += dated or teaser
         score += 1 + dated + teaser + 0.5 * (item.find("img") is not None)
-    score *= UNDESCRIBED_SHARE + (1 - UNDESCRIBED_SHARE) * described / max(len(urls), 1)
+    score *= UNDESCRIBED_SHARE + (1 - UNDESCRIBED_SHARE) * described / max(len(first), 1)
     return score * (CHROME_HEADING_PENALTY if _under_chrome_heading(anchors[0]) else 1)
 
 
-def _generic_anchors(soup: BeautifulSoup, base_url: str, hosts: set[str], patterns: tuple[str, ...],
+def _generic_anchors(links: _Links, hosts: set[str], patterns: tuple[str, ...],
                      timezone: str) -> list[Tag]:
     compiled = [re.compile(p) for p in patterns]
     groups: dict[str, list[Tag]] = defaultdict(list)
-    for anchor in soup.find_all("a", href=True):
-        url = _url(anchor, base_url)
-        target = urlsplit(url)
-        if not _same_site(url, hosts) or url.rstrip("/") == base_url.split("#")[0].rstrip("/"):
+    page = links.base_url.split("#")[0].rstrip("/")
+    for anchor in links.all:
+        url = links(anchor)
+        if not links.on_site(anchor, hosts) or url.rstrip("/") == page:
             continue
-        path = target.path + ("?" + target.query if target.query else "")
-        if compiled and not any(p.search(path) for p in compiled):
-            continue
+        if compiled:
+            target = urlsplit(url)
+            path = target.path + ("?" + target.query if target.query else "")
+            if not any(p.search(path) for p in compiled):
+                continue
         if len(_text(anchor)) < MIN_TITLE or _in_chrome(anchor):
             continue
         groups[_signature(anchor)].append(anchor)
     if not groups:
         return []
-    stops = {_url(a, base_url) for group in groups.values() for a in group}
-    return max(groups.values(), key=lambda group: _group_score(group, stops, base_url, timezone))
+    items = _Items(links, {links(a) for group in groups.values() for a in group})
+    return max(groups.values(), key=lambda group: _group_score(group, items, links, timezone))
 
 
 def article_links(soup: BeautifulSoup, base_url: str, hosts: set[str], *,
                   selectors: tuple[str, ...] = (), patterns: tuple[str, ...] = (),
-                  timezone: str = "Asia/Ho_Chi_Minh") -> list[ListedLink]:
-    """Article links of a listing page, in page order, without repeats, with listed dates."""
+                  timezone: str = DEFAULT_TIMEZONE, limit: int = MAX_LINKS) -> list[ListedLink]:
+    """Article links of a listing page, in page order, without repeats, with listed dates.
+
+    At most `limit`: an "all news" page with 50,000 links is read for its first ones, and the
+    cut is logged; the next runs follow the pager as usual.
+    """
+    links = _Links(soup, base_url)
     anchors: list[Tag] = []
     for selector in selectors:
         anchors = [a for a in soup.select(selector) if a.name == "a" and a.get("href")]
         if anchors:
             break
     if not anchors:
-        anchors = _generic_anchors(soup, base_url, hosts, patterns, timezone)
-    anchors = [a for a in anchors if _same_site(_url(a, base_url), hosts)
-               and urlsplit(_url(a, base_url)).scheme in ("http", "https")]
-    urls = {_url(a, base_url) for a in anchors}
+        anchors = _generic_anchors(links, hosts, patterns, timezone)
+    anchors = [a for a in anchors if links.on_site(a, hosts)]
+    items = _Items(links, {links(a) for a in anchors})
     found: dict[str, ListedLink] = {}
     for anchor in anchors:
-        url = _url(anchor, base_url)
+        url = links(anchor)
+        if url not in found and len(found) >= limit:
+            log.warning("%s: listing page has over %d article links; taking the first %d",
+                        base_url, limit, limit)
+            break
         text = _text(anchor)
-        date = _item_date(_item(anchor, urls, base_url), timezone)
+        date = _item_date(items.item(anchor), timezone)
         known = found.get(url)
         if known is None:
             found[url] = ListedLink(url, text, date)

@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 from bs4 import BeautifulSoup
 
-from crawler.listing import article_links, next_page
+from crawler.listing import LINKS_READ, MAX_LINKS, article_links, next_page
 from crawler.profiles import Profile, profile_for
 from tests.sample_pages import ZERO_CONFIG, listing_pages, route_key_of, sample_pages, sources
 
@@ -117,3 +117,23 @@ def test_the_last_page_has_no_next_page() -> None:
     html = LISTING.replace('<a href="?p=2">2</a> <a href="?p=2">Tiếp &gt;&gt;</a>', "")
     assert next_page(BeautifulSoup(html, "lxml"), "http://skhcn.example.gov.vn/tin-tuc/",
                      {"skhcn.example.gov.vn"}) is None
+
+
+def all_news_page(items: int) -> str:
+    """An "all news" page listing every article the site ever published, after a menu."""
+    menu = "".join(f'<li><a href="/chuyen-muc-{i}">Chuyên mục {i}</a></li>' for i in range(10))
+    rows = "".join(f'<li><a href="/tin-tuc/hoi-nghi-so-{i}.html">Hội nghị khoa học và công nghệ số {i}'
+                   f'</a> <span>{1 + i % 28:02d}/05/2024</span></li>' for i in range(items))
+    return f'<html><body><ul class="menu">{menu}</ul><ul class="news">{rows}</ul></body></html>'
+
+
+def test_a_page_of_twenty_thousand_links_gives_its_first_thousand_in_order(
+        caplog: pytest.LogCaptureFixture) -> None:
+    soup = BeautifulSoup(all_news_page(20_000), "lxml")
+    with caplog.at_level("WARNING", logger="deptfeeds.crawl"):
+        links = article_links(soup, "http://sokhcn.example.gov.vn/tin-tuc", {"sokhcn.example.gov.vn"})
+    assert [link.url for link in links] == [
+        f"http://sokhcn.example.gov.vn/tin-tuc/hoi-nghi-so-{i}.html" for i in range(MAX_LINKS)]
+    assert links[31].date == datetime(2024, 5, 4, tzinfo=links[31].date.tzinfo)  # each item keeps its date
+    assert f"over {LINKS_READ} links on the page" in caplog.text
+    assert f"over {MAX_LINKS} article links; taking the first {MAX_LINKS}" in caplog.text
