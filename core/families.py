@@ -35,6 +35,7 @@ class Family(Selectors):
     article_urls: list[Pattern] = Field(default_factory=list)  # paths (and queries) of article links
     keep_params: list[NonEmpty] = Field(default_factory=list)  # the query parameters naming an article
     print_views: list[PrintView] = Field(default_factory=list)
+    canonical_from_form_action: bool = False  # <form action> may name the page (ASP.NET WebForms)
 
 
 class FamiliesError(Exception):

@@ -18,6 +18,7 @@ from crawler.extract.body import find_body, first_match, link_density, looks_lik
 from crawler.extract.byline import labelled_author, take_byline
 from crawler.extract.clean import body_of, oversized, prune, wrappers
 from crawler.extract.compose import compose, drop_chrome
+from crawler.extract.context import PageContext
 from crawler.extract.dates import DEFAULT_TZ
 from crawler.extract.decode import decode_html
 from crawler.extract.figures import Image, attach_captions
@@ -37,16 +38,13 @@ from crawler.extract.page import (
 from crawler.extract.published import date_in_body, find_published
 from crawler.extract.select import Selection
 from crawler.extract.text import clean_text, scrub
+from crawler.families import GENERIC
 
 __all__ = ["Article", "Image", "NoArticle", "SiteRules", "extract_article", "body_blocks"]
 
-# Lead (sapo) containers of common CMSs; a lead printed outside the body goes back on top.
-KNOWN_LEADS = (".hometext", ".sapo", ".news-sapo", ".lead", ".news-lead", ".summary", ".news-summary",
-               ".tomtat", ".tom-tat", ".field-name-field-tom-tat", ".field-name-field-sapo", ".chapeau",
-               ".article-summary", ".short-content", "[itemprop=description]")
-KNOWN_LEAD_SELECTION = Selection(KNOWN_LEADS)
-AUTHOR_SELECTORS = ("[itemprop=author]", "[rel=author]", ".author", ".tac-gia", ".tacgia", ".byline")
-AUTHOR_SELECTION = Selection(AUTHOR_SELECTORS)
+# The generic path's vocabulary is data: the [generic] table of crawler/families.toml.
+KNOWN_LEAD_SELECTION = Selection(GENERIC.lead)
+AUTHOR_SELECTION = Selection(GENERIC.author)
 MIN_ARTICLE_TEXT = 80
 MAX_DEPTH = 400  # real pages nest a few dozen levels; the block walker recurses once per level
 MAX_ELEMENTS = 100_000  # a department page has a few thousand elements
@@ -174,7 +172,7 @@ def _canonical(root: Element, url: str) -> str | None:
         if href and urlsplit(target).hostname == host:
             return target
     form = next((tag for tag in root.iter("form") if tag.get("action") is not None), None)
-    if form is not None:
+    if form is not None and GENERIC.canonical_from_form_action:
         target = urljoin(url, form.get("action").strip())
         if target != url and canonicalize_url(target) == canonicalize_url(url):
             return target
@@ -184,75 +182,97 @@ def _canonical(root: Element, url: str) -> str | None:
 def extract_article(body: bytes | str, url: str, *, content_type: str | None = None,
                     rules: SiteRules | None = None, timezone: str = DEFAULT_TZ,
                     listing_date: datetime | None = None) -> Article:
-    """Extract an article page; raise NoArticle when there is none."""
+    """Extract an article page; raise NoArticle when there is none.
+
+    Title and date are read on the whole page, before chrome is pruned; then the body, and
+    from it the author, the lead and the blocks of the entry.
+    """
     rules = rules or SiteRules()
     html, encoding = decode_html(body, content_type) if isinstance(body, bytes) else (scrub(body), "utf-8")
-    root = parse_page(html)
-    paths: dict[str, str] = {}
-    meta = read_metadata(root)
-    canonical = _canonical(root, url)
-
-    too_big = oversized(root, MAX_DEPTH, MAX_ELEMENTS)
-    if too_big:
-        raise NoArticle(too_big)
-    keep = wrappers(root)
-    title, paths["title"], title_tag = find_title(root, rules.title, rules.origin("title"), meta, keep)
-    if not title:
+    page, paths = _read_page(html, url, timezone, listing_date), {}
+    page.title, paths["title"], page.title_tag = find_title(page.root, rules.title, rules.origin("title"),
+                                                            page.meta, page.keep)
+    if not page.title:
         raise NoArticle("no title found")
-    configured_body = first_match(root, rules.body)
-    published, date_source = find_published(
-        root, selectors=rules.date, origin=rules.origin("date"), meta=meta, title_tag=title_tag,
-        title=title, container=configured_body, timezone=timezone, listing_date=listing_date, keep=keep)
-    prune(root, protected=[title_tag, configured_body], extra=rules.strip, keep=keep)
-
-    container, paths["body"] = find_body(root, rules.body, rules.origin("body"), keep)
-    if container is None:
-        raise NoArticle("no article body found")
-    if looks_like_listing(container, body_of(root), url):
-        raise NoArticle("the page lists articles, it is not one")
-    if link_density(container) > MAX_LINK_DENSITY:
-        raise NoArticle("the page is mostly links")
+    configured_body = first_match(page.root, rules.body)
+    published, date_source = find_published(page, rules.date, rules.origin("date"), configured_body)
+    prune(page.root, protected=[page.title_tag, configured_body], extra=rules.strip, keep=page.keep)
+    container, paths["body"] = _article_body(page, rules)
     if published is None:
-        published = date_in_body(container, title, timezone)
+        published = date_in_body(container, page.title, timezone)
         date_source = "body" if published else None
     paths["date"] = date_source or "none"
-
-    if title_tag is not None and title_tag is not container and holds(container, title_tag):
-        remove(title_tag)  # the heading is the title, not a line of the body
-        title_tag = None
-    author_tag = _author_element(root, rules.author, container)
-    author = clean_text(text_of(author_tag)) if author_tag is not None else None
-    if author_tag is not None:
-        paths["author"] = rules.origin("author") if rules.author else "generic:author-element"
-        remove(author_tag)
-    lead_tag = _lead_element(root, rules.lead, title_tag)
-    lead_blocks: list[Block] = []
-    if lead_tag is not None and not holds(container, lead_tag) and not holds(lead_tag, container):
-        lead_blocks = to_blocks(to_soup(lead_tag), url)
-        paths["summary"] = rules.origin("lead") if rules.lead else "generic:lead-element"
-
-    pictures: list[Block] = []
-    images: list[Image] = []
-    for picture in _pictures_before(container):
-        found, shown = attach_captions(to_blocks(to_soup(picture), url), OUTPUT)
-        pictures += found
-        images += shown
-    blocks = drop_chrome(lead_blocks + to_blocks(to_soup(container), url), title)
-    blocks, in_body = attach_captions(blocks, OUTPUT)
-    blocks = pictures + blocks
-    images += [image for image in in_body if image.url not in {shown.url for shown in images}]
+    if page.title_tag is not None and page.title_tag is not container and holds(container, page.title_tag):
+        remove(page.title_tag)  # the heading is the title, not a line of the body
+        page.title_tag = None
+    author, author_path = _author_element_text(page, rules, container)
+    blocks, images, lead_path = _entry_blocks(page, rules, container)
     blocks, byline = take_byline(blocks)
     if author is None or not is_author(author):
-        author, paths["author"] = _author(byline, title_tag, title, container, meta, keep)
-    lead, blocks = compose(blocks, title)
-    paths.setdefault("summary", "generic:first-paragraph" if lead else "none")
+        author, author_path = _author(byline, page.title_tag, page.title, container, page.meta, page.keep)
+    paths["author"] = author_path
+    lead, blocks = compose(blocks, page.title)
+    paths["summary"] = lead_path or ("generic:first-paragraph" if lead else "none")
 
     body_html = "\n".join(str(block.node) for block in blocks)
     body_text = "\n".join(block.text for block in blocks if block.text)
     if len(clean_text(body_text)) < MIN_ARTICLE_TEXT or not any(b.kind != "figure" for b in blocks):
         raise NoArticle("article body is empty or only chrome")
     return Article(
-        url=url, title=title, body_html=body_html, body_text=body_text, summary=lead,
+        url=url, title=page.title, body_html=body_html, body_text=body_text, summary=lead,
         published=published, date_source=date_source, author=author, images=images,
-        categories=meta.categories, canonical=canonical, encoding=encoding, paths=paths,
+        categories=page.meta.categories, canonical=page.canonical, encoding=encoding,
+        paths=paths,
     )
+
+
+def _read_page(html: str, url: str, timezone: str, listing_date: datetime | None) -> PageContext:
+    """The parsed page with its metadata, refused when it is too big or too deep to walk."""
+    root = parse_page(html)  # the page's own URL is read before pruning can drop its <form>
+    too_big = oversized(root, MAX_DEPTH, MAX_ELEMENTS)
+    if too_big:
+        raise NoArticle(too_big)
+    return PageContext(root, url, read_metadata(root), wrappers(root), timezone, listing_date,
+                       canonical=_canonical(root, url))
+
+
+def _article_body(page: PageContext, rules: SiteRules) -> tuple[Element, str]:
+    """The element holding the article's text, and which rule found it; NoArticle on a listing."""
+    container, path = find_body(page.root, rules.body, rules.origin("body"), page.keep)
+    if container is None:
+        raise NoArticle("no article body found")
+    if looks_like_listing(container, body_of(page.root), page.url):
+        raise NoArticle("the page lists articles, it is not one")
+    if link_density(container) > MAX_LINK_DENSITY:
+        raise NoArticle("the page is mostly links")
+    return container, path
+
+
+def _author_element_text(page: PageContext, rules: SiteRules, container: Element) -> tuple[str | None, str]:
+    """The author an element names (removed from the page, so it is no body line), if one does."""
+    tag = _author_element(page.root, rules.author, container)
+    if tag is None:
+        return None, "none"
+    remove(tag)
+    return clean_text(text_of(tag)), rules.origin("author") if rules.author else "generic:author-element"
+
+
+def _entry_blocks(page: PageContext, rules: SiteRules, container: Element,
+                  ) -> tuple[list[Block], list[Image], str | None]:
+    """The entry's blocks (the article's own picture, the lead, the body), its images, the lead's rule."""
+    lead_tag = _lead_element(page.root, rules.lead, page.title_tag)
+    lead_blocks: list[Block] = []
+    lead_path = None
+    if lead_tag is not None and not holds(container, lead_tag) and not holds(lead_tag, container):
+        lead_blocks = to_blocks(to_soup(lead_tag), page.url)
+        lead_path = rules.origin("lead") if rules.lead else "generic:lead-element"
+    pictures: list[Block] = []
+    images: list[Image] = []
+    for picture in _pictures_before(container):
+        found, shown = attach_captions(to_blocks(to_soup(picture), page.url), OUTPUT)
+        pictures += found
+        images += shown
+    blocks = drop_chrome(lead_blocks + to_blocks(to_soup(container), page.url), page.title)
+    blocks, in_body = attach_captions(blocks, OUTPUT)
+    images += [image for image in in_body if image.url not in {shown.url for shown in images}]
+    return pictures + blocks, images, lead_path

@@ -15,14 +15,10 @@ from crawler.extract.clean import in_chrome
 from crawler.extract.page import Element, has_descendant, holds, is_element, select, text_of
 from crawler.extract.select import Selection
 from crawler.extract.text import clean_text
+from crawler.families import GENERIC
 
-# Body containers of common CMSs, most specific first. Each must still hold real prose.
-KNOWN_BODIES = [
-    "[itemprop=articleBody]", ".field-name-body .field-item", ".field-name-body", "#news-bodyhtml",
-    ".bodytext", ".entry-content", ".post-content", ".article-content", ".article-body", ".news-content",
-    ".news-detail-content", ".content-detail", ".detail-content", ".chi-tiet-tin", ".noidung", ".noi-dung",
-    ".ms-rtestate-field", "#ArticleContent", ".td-post-content", ".single-content", "article .content",
-]
+# Body containers of common CMSs (the [generic] table of crawler/families.toml).
+KNOWN_BODIES = GENERIC.body
 KNOWN_BODY_SELECTION = Selection(KNOWN_BODIES)
 MIN_BODY_TEXT = 150
 LISTED_TITLE = 25  # a link this long that opens its line is an article title

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+from core.fields import DEFAULT_TIMEZONE
+
+DEFAULT_TZ = DEFAULT_TIMEZONE  # one spelling, in core.fields
 EARLIEST_YEAR = 1995  # no department site published before this; older years are history
 FUTURE_SLACK = timedelta(days=2)
 

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
+from crawler.extract.context import PageContext
 from crawler.extract.dates import FoundDate, first_date
-from crawler.extract.metadata import Metadata
 from crawler.extract.nearby import around, elsewhere, short_lines
 from crawler.extract.page import Element, elements, select, text_of
 from crawler.extract.text import clean_text
@@ -42,45 +42,45 @@ def _from_selectors(root: Element, selectors: tuple[str, ...], timezone: str) ->
     return None
 
 
-def _from_metadata(meta: Metadata, timezone: str) -> FoundDate | None:
-    for text, _ in meta.dates:
-        found = first_date(text, timezone)
+def _from_metadata(page: PageContext) -> FoundDate | None:
+    for text, _ in page.meta.dates:
+        found = first_date(text, page.timezone)
         if found:
             return found
     return None
 
 
-def _from_time(root: Element, title_tag: Element | None, own: frozenset[Element],
-               timezone: str) -> FoundDate | None:
+def _from_time(page: PageContext) -> FoundDate | None:
     """The first <time> after the title (anywhere without one), not a clock or another article's."""
-    tags = _TIMES_FROM(title_tag) if title_tag is not None else root.iter("time")
+    own = around(page.title_tag, page.keep)
+    tags = _TIMES_FROM(page.title_tag) if page.title_tag is not None else page.root.iter("time")
     for tag in tags:
         if elsewhere(tag, own):
             continue
-        found = first_date(tag.get("datetime") or clean_text(text_of(tag)), timezone)
+        found = first_date(tag.get("datetime") or clean_text(text_of(tag)), page.timezone)
         if found:
             return found
     return None
 
 
-def _from_dateline(title_tag: Element | None, title: str, container: Element | None,
-                   keep: frozenset[Element], timezone: str) -> FoundDate | None:
+def _from_dateline(page: PageContext, container: Element | None) -> FoundDate | None:
     """The first date printed between the title and the first paragraph of prose."""
-    start = title_tag if title_tag is not None else container
+    start = page.title_tag if page.title_tag is not None else container
     if start is None:
         return None
-    lines = short_lines(start, inside=title_tag is None, skip=title, own=around(start, keep))
+    lines = short_lines(start, inside=page.title_tag is None, skip=page.title, own=around(start, page.keep))
     for end in range(1, len(lines) + 1):
-        found = first_date(" ".join(lines[max(0, end - 3):end]), timezone)
+        found = first_date(" ".join(lines[max(0, end - 3):end]), page.timezone)
         if found:
             return found
     return None
 
 
-def _listed(listing_date: datetime | None) -> FoundDate | None:
-    if listing_date is None:
+def _listed(page: PageContext) -> FoundDate | None:
+    listed = page.listing_date
+    if listed is None:
         return None
-    return FoundDate(listing_date, has_time=(listing_date.hour, listing_date.minute) != (0, 0))
+    return FoundDate(listed, has_time=(listed.hour, listed.minute) != (0, 0))
 
 
 def date_in_body(container: Element, title: str, timezone: str) -> datetime | None:
@@ -89,18 +89,16 @@ def date_in_body(container: Element, title: str, timezone: str) -> datetime | No
     return found.value.astimezone(ZoneInfo(timezone)) if found else None
 
 
-def find_published(root: Element, *, selectors: tuple[str, ...], origin: str, meta: Metadata,
-                   title_tag: Element | None, title: str, container: Element | None, timezone: str,
-                   listing_date: datetime | None, keep: frozenset[Element] = frozenset(),
-                   ) -> tuple[datetime | None, str | None]:
+def find_published(page: PageContext, selectors: tuple[str, ...], origin: str,
+                   container: Element | None) -> tuple[datetime | None, str | None]:
     """The publication date and its source ("selector", "family:x", "metadata", "time", ...)."""
-    own = around(title_tag, keep)
+    timezone = page.timezone
     candidates = [
-        (origin, lambda: _from_selectors(root, selectors, timezone)),
-        ("metadata", lambda: _from_metadata(meta, timezone)),
-        ("time", lambda: _from_time(root, title_tag, own, timezone)),
-        ("dateline", lambda: _from_dateline(title_tag, title, container, keep, timezone)),
-        ("listing", lambda: _listed(listing_date)),
+        (origin, lambda: _from_selectors(page.root, selectors, timezone)),
+        ("metadata", lambda: _from_metadata(page)),
+        ("time", lambda: _from_time(page)),
+        ("dateline", lambda: _from_dateline(page, container)),
+        ("listing", lambda: _listed(page)),
     ]
     chosen: tuple[FoundDate, str] | None = None
     for source, find in candidates:
