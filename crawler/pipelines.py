@@ -24,6 +24,7 @@ class StorePipeline:
         self.store_url = config.store_url
         self.store = open_store(config.store_url)
         self.store.sync_sources(config.sources)
+        self.configured = {s.id for s in config.sources}  # a renamed source takes its articles over
         self.counts = {"new": 0, "updated": 0, "duplicate": 0, "unchanged": 0}
         self.run_id: int | None = None
         # The run is recorded once the spider has closed, when the reason is known.
@@ -42,7 +43,7 @@ class StorePipeline:
         if getattr(spider or self.crawler.spider, "storage_failure", None):
             return item  # the crawl is stopping: the disk under the store cannot take it
         try:
-            outcome = self.store.save_article(item)
+            outcome = self.store.save_article(item, self.configured)
         except (DBAPIError, OSError) as exc:
             if not is_fatal(exc):
                 raise

@@ -104,7 +104,9 @@ class DepartmentSpider(scrapy.Spider):
                 log.debug("%s: skipping print view %s", self.source.id, link.url)
                 continue
             targets.append((link, target, canonical_url(target, self.keep_params)))
-        known = self.store.known_urls([key for _, _, key in targets])
+        # Known to a source still configured: one renamed or removed since gives its articles over.
+        known = self.store.known_urls([key for _, _, key in targets],
+                                      sources={s.id for s in self.config.sources})
         recheck_after = datetime.now(UTC) - timedelta(days=self.config.crawl.recheck_days)
         wanted = []
         for link, target, key in targets:

@@ -127,3 +127,17 @@ def test_a_build_from_a_never_crawled_store_keeps_feeds_with_entries(feed_sites_
     forced = run_cli("build", "--force", "--config", str(config))
     assert forced.returncode == 0, forced.stderr
     assert json.loads((public / "all.json").read_text("utf-8"))["items"] == []
+
+
+def test_a_renamed_source_takes_its_stored_articles_over(feed_sites_copy: Path) -> None:
+    config = feed_sites_copy
+    before = stored(config, "lancan")
+    config.write_text(config.read_text("utf-8").replace('id = "lancan"', 'id = "lancan-moi"')
+                      .replace('"lancan"]', '"lancan-moi"]'), encoding="utf-8")
+    with serving(FEED_SITES) as server:
+        run = run_cli("run", "--config", str(config), proxy=server)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert stored(config, "lancan-moi") == before > 0 and stored(config, "lancan") == 0
+    public = config.parent / "public"
+    assert not list(public.glob("lancan.*"))
+    assert (public / "lancan-moi.atom").read_text("utf-8").count("<entry>") == before
