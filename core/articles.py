@@ -106,14 +106,15 @@ class ExtractedPage(Protocol):
     categories: list[str]
     published: datetime | None
     date_source: str | None
+    modified: datetime | None
     images: Sequence[_Image]
     paths: Mapping[str, str]
 
 
 # Fields an extracted page and a record share by name; the record derives the others.
 PAGE_FIELDS = ("title", "summary", "body_html", "body_text", "author", "categories", "published",
-               "date_source")
-NOT_COLUMNS = ("source_id", "url", "aliases")
+               "date_source", "modified")
+NOT_COLUMNS = ("source_id", "url", "aliases", "modified")
 
 
 @dataclass
@@ -131,6 +132,7 @@ class ArticleRecord:
     categories: list[str] = field(default_factory=list)
     published: datetime | None = None
     date_source: str | None = None
+    modified: datetime | None = None  # when the page says it was edited (stored as `updated`)
     extraction: dict[str, str] = field(default_factory=dict)  # which rule produced each field
     content_hash: str = ""  # computed from title and text when not given
     aliases: list[str] = field(default_factory=list)
@@ -161,6 +163,13 @@ class ArticleRecord:
         return cls(source_id=source_id, url=url, aliases=sorted(aliases),
                    image_url=page.images[0].url if page.images else None, extraction=dict(page.paths),
                    **{name: getattr(page, name) for name in PAGE_FIELDS})
+
+    def changed(self, otherwise: datetime | None, now: datetime) -> datetime:
+        """The article's own modification time: the page's stated one, else `otherwise`, never the future.
+
+        So a feed's entries carry their own `updated`, not all the time of the crawl that found them.
+        """
+        return min(self.modified or otherwise or now, now)
 
     def columns(self) -> dict[str, Any]:
         """The article columns that come from the crawled page."""
@@ -208,12 +217,12 @@ class ArticleRows(Database):
                 article_id = dedup.copy_in_source(db, record.content_hash, record.source_id)
                 outcome = "duplicate" if article_id is not None else "new"
             if outcome == "new":
-                article_id = db.execute(_INSERT_ARTICLE, {
-                    "source_id": record.source_id, "url": record.url, "first_seen": now,
-                    "last_seen": now, "updated": now, **record.columns()}).inserted_primary_key[0]
+                row = {"source_id": record.source_id, "url": record.url, "first_seen": now, "last_seen": now,
+                       "updated": record.changed(record.published, now), **record.columns()}
+                article_id = db.execute(_INSERT_ARTICLE, row).inserted_primary_key[0]
             elif outcome == "updated":
-                db.execute(_UPDATE_ARTICLE, {"article_id": article_id, "updated": now, "last_seen": now,
-                                             **record.columns()})
+                db.execute(_UPDATE_ARTICLE, {"article_id": article_id, "updated": record.changed(now, now),
+                                             "last_seen": now, **record.columns()})
             else:
                 db.execute(_UPDATE_ARTICLE, {"article_id": article_id, "last_seen": now})
             if outcome in ("new", "updated"):

@@ -40,6 +40,9 @@ class FeedFiles(StaticFiles):
         if media_type and response.status_code != 304:
             response.headers["content-type"] = f"{media_type}; charset=utf-8"
         response.headers["cache-control"] = f"public, max-age={self.max_age}"
+        # The 200 varies by Accept-Encoding (gzip); a 304 must say the same, or a cache may
+        # revalidate the gzipped copy for a client that cannot read it (RFC 9110, 15.4.5).
+        response.headers["vary"] = "Accept-Encoding"
         return response
 
 
@@ -56,6 +59,9 @@ class WeakETagWhenCompressed:
                 etag = headers.get("etag")
                 if etag and headers.get("content-encoding") and not etag.startswith("W/"):
                     headers["etag"] = "W/" + etag
+                vary = headers.get("vary")
+                if vary:  # the files and the gzip layer both name Accept-Encoding: say it once
+                    headers["vary"] = ", ".join(dict.fromkeys(v.strip() for v in vary.split(",")))
             await send(message)
 
         await self.app(scope, receive, send_with_weak_etag)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -26,7 +27,7 @@ class EntryExtrasEntry(BaseEntryExtension):
 
     def __init__(self) -> None:
         self.image: Enclosure | None = None
-        self.source: tuple[str, str, str] | None = None
+        self.source: tuple[str, str, str, datetime] | None = None  # name, RSS, Atom URL, updated
 
     def extend_rss(self, item: etree._Element) -> etree._Element:
         if self.image is not None:
@@ -34,7 +35,7 @@ class EntryExtrasEntry(BaseEntryExtension):
             etree.SubElement(item, "enclosure", url=self.image.url, length=str(self.image.length or 0),
                              type=self.image.type)
         if self.source is not None:
-            name, rss_url, _ = self.source
+            name, rss_url, _, _ = self.source
             etree.SubElement(item, "source", url=rss_url).text = name
         return item
 
@@ -44,10 +45,11 @@ class EntryExtrasEntry(BaseEntryExtension):
             if self.image.length:
                 link.set("length", str(self.image.length))
         if self.source is not None:
-            name, _, atom_url = self.source
+            name, _, atom_url, updated = self.source
             source = etree.SubElement(entry, "source")
             etree.SubElement(source, "id").text = atom_url
             etree.SubElement(source, "title").text = name
+            etree.SubElement(source, "updated").text = updated.isoformat()
             etree.SubElement(source, "link", rel="self", href=atom_url, type="application/atom+xml")
         return entry
 
@@ -68,7 +70,8 @@ def _generator(feed: Feed) -> FeedGenerator:
     return fg
 
 
-def _add(fg: FeedGenerator, entry: Entry, origins: dict[str, tuple[str, str]] | None) -> None:
+def _add(fg: FeedGenerator, entry: Entry, origins: dict[str, tuple[str, str]] | None,
+         sources_updated: dict[str, datetime]) -> None:
     item: FeedEntry = fg.add_entry(order="append")
     item.id(entry.id)
     item.guid(entry.url, permalink=True)
@@ -88,14 +91,19 @@ def _add(fg: FeedGenerator, entry: Entry, origins: dict[str, tuple[str, str]] | 
         item.category(term=category)
     item.extras.image = entry.image
     if origins is not None:
-        item.extras.source = (entry.source_name, *origins[entry.source_id])
+        item.extras.source = (entry.source_name, *origins[entry.source_id], sources_updated[entry.source_id])
 
 
 def render_xml(feed: Feed, origins: dict[str, tuple[str, str]] | None = None) -> dict[str, bytes]:
     """RSS and Atom bytes; `origins` (source id → its RSS and Atom URLs) names each entry's source."""
     fg = _generator(feed)
+    # A source's atom:updated: the newest change among its entries here, which are its newest.
+    sources_updated: dict[str, datetime] = {}
     for entry in feed.entries:
-        _add(fg, entry, origins)
+        newest = sources_updated.get(entry.source_id, entry.updated)
+        sources_updated[entry.source_id] = max(entry.updated, newest)
+    for entry in feed.entries:
+        _add(fg, entry, origins, sources_updated)
     fg.link(href=feed.urls[".atom"], rel="self", type="application/atom+xml")
     atom = fg.atom_str(pretty=True, encoding="UTF-8")
     fg.link(href=feed.urls[".rss"], rel="self", type="application/rss+xml", replace=True)

@@ -120,3 +120,16 @@ def test_a_header_clock_is_never_the_date() -> None:
             f"<div class='post'><time datetime='2024-03-12T14:20:00+07:00'>12/03/2024</time>{BODY}</div>"
             f"</div></body></html>")
     assert extract_article(html, URL).published.isoformat() == "2024-03-12T14:20:00+07:00"
+
+
+def test_the_modification_time_a_page_states_is_kept_and_one_before_publication_is_not() -> None:
+    """article:modified_time (or JSON-LD dateModified) becomes the entry's `updated`."""
+    def page(modified: str) -> str:
+        return (f"<html><head><title>{TITLE}</title>"
+                f"<meta property='article:published_time' content='2024-03-12T14:20:00+07:00'>"
+                f"<meta property='article:modified_time' content='{modified}'></head>"
+                f"<body><h1>{TITLE}</h1><div class='content'>{BODY}</div></body></html>")
+
+    assert extract_article(page("2024-03-13T09:05:00+07:00"), URL).modified == datetime(
+        2024, 3, 13, 9, 5, tzinfo=VN)
+    assert extract_article(page("2020-01-01T00:00:00+07:00"), URL).modified is None

@@ -107,6 +107,12 @@ def check_atom(root: etree._Element, self_url: str) -> None:
             assert content.get("type") in ("text", "html", None)
         for source in entry.xpath("atom:source", namespaces=NS):
             absolute(source.findtext("atom:id", namespaces=NS))
+            assert rfc3339(source.findtext("atom:updated", namespaces=NS)), "atom:source needs updated"
+        assert changed[-1] >= published[-1], "an entry is updated at or after its publication"
+    # Each entry is dated by its own change, not by the crawl that stored it ("Two entries with
+    # the same value for atom:updated"): entries published apart are updated apart.
+    by_published = dict(zip(published, changed, strict=True))
+    assert len(set(changed)) >= len(by_published), "entries share the crawl time as atom:updated"
     assert len(ids) == len(set(ids)), "entry ids must be unique"
     assert published == sorted(published, reverse=True), "newest first"
     assert updated == max(changed, default=updated), "the feed is dated by its newest entry"
@@ -125,7 +131,7 @@ def check_json(document: dict, self_url: str) -> None:
         assert item["title"]
         assert item.get("content_html") or item.get("content_text")
         published.append(rfc3339(item["date_published"]))
-        rfc3339(item["date_modified"])
+        assert rfc3339(item["date_modified"]) >= published[-1]
         assert all(a["name"] for a in item.get("authors", []))
         for attachment in item.get("attachments", []):
             absolute(attachment["url"])

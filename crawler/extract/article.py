@@ -35,7 +35,7 @@ from crawler.extract.page import (
     text_of,
     to_soup,
 )
-from crawler.extract.published import date_in_body, find_published
+from crawler.extract.published import date_in_body, find_modified, find_published
 from crawler.extract.select import Selection
 from crawler.extract.text import clean_text, scrub
 from crawler.families import GENERIC
@@ -84,6 +84,7 @@ class Article:
     summary: str = ""
     published: datetime | None = None
     date_source: str | None = None
+    modified: datetime | None = None  # when the page says it was last edited
     author: str | None = None
     images: list[Image] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
@@ -220,7 +221,8 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
         raise NoArticle("article body is empty or only chrome")
     return Article(
         url=url, title=page.title, body_html=body_html, body_text=body_text, summary=lead,
-        published=published, date_source=date_source, author=author, images=images,
+        published=published, date_source=date_source, modified=find_modified(page, published),
+        author=author, images=images,
         categories=page.meta.categories, canonical=page.canonical, encoding=encoding,
         paths=paths,
     )

@@ -18,6 +18,8 @@ ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "Report", "WebPage", "
 DATE_META = ["article:published_time", "og:published_time", "datePublished", "pubdate", "publishdate",
              "publish-date", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date", "dcterms.created",
              "dc.date.created", "date"]
+MODIFIED_META = ["article:modified_time", "og:updated_time", "dateModified", "last-modified",
+                 "dcterms.modified", "dc.date.modified"]
 TITLE_META = ["og:title", "twitter:title", "dc.title", "dcterms.title"]
 DESCRIPTION_META = ["og:description", "description", "twitter:description", "dc.description"]
 AUTHOR_META = ["author", "article:author", "dc.creator", "dcterms.creator"]
@@ -32,6 +34,7 @@ class Metadata:
 
     titles: list[tuple[str, str]] = field(default_factory=list)  # (text, where)
     dates: list[tuple[str, str]] = field(default_factory=list)
+    modified: list[tuple[str, str]] = field(default_factory=list)  # when the page says it was edited
     authors: list[tuple[str, str]] = field(default_factory=list)
     description: str = ""
     site_name: str = ""
@@ -66,6 +69,8 @@ def _json_ld(root: Element, meta: Metadata) -> None:
                 continue
             if isinstance(item.get("datePublished"), str):
                 meta.dates.append((item["datePublished"], "json-ld"))
+            if isinstance(item.get("dateModified"), str):
+                meta.modified.append((item["dateModified"], "json-ld"))
             if isinstance(item.get("headline"), str):
                 meta.titles.append((item["headline"], "json-ld"))
             authors = item.get("author")
@@ -106,6 +111,8 @@ def _marked(root: Element, meta: Metadata) -> None:
         if tag.get("itemprop") in ("datePublished", "dateCreated"):
             value = tag.get("content") or tag.get("datetime") or text_of(tag)
             meta.dates.append((value, "microdata"))
+        elif tag.get("itemprop") == "dateModified":
+            meta.modified.append((tag.get("content") or tag.get("datetime") or text_of(tag), "microdata"))
         elif tag.get("itemprop") == "author":
             name = next((d for d in tag.iterdescendants() if d.get("itemprop") == "name"), None)
             meta.authors.append((clean_text(text_of(tag if name is None else name)), "microdata"))
@@ -124,6 +131,7 @@ def read_metadata(root: Element) -> Metadata:
     tags = _meta_tags(root)
     meta.titles += [(value, "meta") for value in _pick(tags, TITLE_META)]
     meta.dates += [(value, "meta") for value in _pick(tags, DATE_META)]
+    meta.modified += [(value, "meta") for value in _pick(tags, MODIFIED_META)]
     _marked(root, meta)
     descriptions = _pick(tags, DESCRIPTION_META)
     meta.description = descriptions[0] if descriptions else ""

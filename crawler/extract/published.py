@@ -116,3 +116,15 @@ def find_published(page: PageContext, selectors: tuple[str, ...], origin: str,
     if chosen is None:
         return None, None
     return chosen[0].value.astimezone(ZoneInfo(timezone)), chosen[1]
+
+
+def find_modified(page: PageContext, published: datetime | None) -> datetime | None:
+    """When the page says it was last edited (dateModified, article:modified_time), if after publication."""
+    for text, _ in page.meta.modified:
+        found = first_date(text, page.timezone)
+        if found is None:
+            continue
+        value = found.value.astimezone(ZoneInfo(page.timezone))
+        if published is None or value >= published:
+            return value
+    return None
