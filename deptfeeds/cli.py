@@ -195,6 +195,26 @@ def cmd_status(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+DEMO_FOLDER = Path("deptfeeds-demo")
+
+
+def demo_config() -> Path:
+    """The samples' config: in the checkout, or (installed, where the package folder is read-only
+    or shared) copied with the sample sites into ./deptfeeds-demo, where the store and feeds go."""
+    bundled = SAMPLES / "deptfeeds.toml"
+    if not bundled.is_file():
+        raise SystemExit(f"deptfeeds: the sample sites are not at {SAMPLES}; run the demo from a "
+                         "checkout, or give --config PATH/samples/deptfeeds.toml")
+    if (SAMPLES.parent / "pyproject.toml").is_file():
+        return bundled  # a checkout: the demo writes samples/data and samples/public
+    target = DEMO_FOLDER.resolve()
+    if not (target / "deptfeeds.toml").is_file():
+        shutil.copytree(SAMPLES / "sites", target / "sites", dirs_exist_ok=True)
+        shutil.copy2(bundled, target / "deptfeeds.toml")
+    print(f"demo: installed package; working in {target} (sample sites, store and feeds)")
+    return target / "deptfeeds.toml"
+
+
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     from deptfeeds.mirror import proxied, serving
 
@@ -225,6 +245,18 @@ def cmd_serve(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def package_version() -> str:
+    """The installed distribution's version, or the checkout's pyproject.toml when not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("deptfeeds")
+    except PackageNotFoundError:
+        import tomllib
+
+        return tomllib.loads((SAMPLES.parent / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+
+
 def parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH",
@@ -237,6 +269,7 @@ def parser() -> argparse.ArgumentParser:
         prog="deptfeeds",
         description="Turn department news pages into clean RSS and Atom feeds.",
         epilog="Run `deptfeeds COMMAND --help` for a command's options.")
+    top.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable, help: str, description: str) -> argparse.ArgumentParser:
@@ -289,7 +322,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(args.verbose, args.quiet)
     config_file = args.config
     if args.command == "demo" and not config_file:
-        config_file = SAMPLES / "deptfeeds.toml"
+        config_file = demo_config()
     config: Config | None = None
     try:
         config = load_config(config_file, families=family_names())
