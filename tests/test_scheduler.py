@@ -249,7 +249,8 @@ def test_a_crawl_over_its_time_limit_is_stopped_and_recorded_failed(tmp_path: Pa
     # "stopped: time limit of 4s reached" once the crawl is under way, or, on a machine so slow
     # that Scrapy had not started yet, "crawl process was stopped (time limit of 4s reached) and ..."
     assert "time limit of 4s reached" in run.errors[-1]["error"]
-    assert (run.ended - run.started).total_seconds() < 15
+    # Stopped before the fifteen requests were made (seconds of shutdown on a loaded machine aside).
+    assert run.pages < 15 and (run.ended - run.started).total_seconds() < 30
     assert "langson: stopping the crawl: time limit of 4s reached" in scheduler.output()
 
 
