@@ -29,6 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core import dedup
 from core.database import Base, Database, UTCDateTime, utcnow
+from core.files import FileHead, described
 
 log = logging.getLogger("deptfeeds.store")
 
@@ -69,6 +70,8 @@ class StoredArticle(Base):
     author: Mapped[str | None] = mapped_column(Text)
     image_url: Mapped[str | None] = mapped_column(Text)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The files it attaches, in page order: [{"url", "title", "type", "length"?}] (core/files.py).
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="'[]'")
     published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     date_source: Mapped[str | None] = mapped_column(String(32))
     extraction: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
@@ -95,6 +98,12 @@ class _Image(Protocol):
     url: str
 
 
+class _Attachment(Protocol):
+    url: str
+    title: str
+    type: str
+
+
 class ExtractedPage(Protocol):
     """What extraction makes of an article page (crawler.extract.Article), as the store reads it."""
 
@@ -108,6 +117,7 @@ class ExtractedPage(Protocol):
     date_source: str | None
     modified: datetime | None
     images: Sequence[_Image]
+    attachments: Sequence[_Attachment]
     paths: Mapping[str, str]
 
 
@@ -130,6 +140,7 @@ class ArticleRecord:
     author: str | None = None
     image_url: str | None = None
     categories: list[str] = field(default_factory=list)
+    attachments: list[dict[str, Any]] = field(default_factory=list)  # see core/files.py
     published: datetime | None = None
     date_source: str | None = None
     modified: datetime | None = None  # when the page says it was edited (stored as `updated`)
@@ -162,6 +173,7 @@ class ArticleRecord:
         """File an extracted page under its source, its URL and the other URLs that reached it."""
         return cls(source_id=source_id, url=url, aliases=sorted(aliases),
                    image_url=page.images[0].url if page.images else None, extraction=dict(page.paths),
+                   attachments=[{"url": a.url, "title": a.title, "type": a.type} for a in page.attachments],
                    **{name: getattr(page, name) for name in PAGE_FIELDS})
 
     def changed(self, otherwise: datetime | None, now: datetime) -> datetime:
@@ -176,7 +188,8 @@ class ArticleRecord:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_COLUMNS}
 
 
-_ARTICLES_AT = (select(ArticleUrl.url, StoredArticle.id, StoredArticle.content_hash, StoredArticle.source_id)
+_ARTICLES_AT = (select(ArticleUrl.url, StoredArticle.id, StoredArticle.content_hash, StoredArticle.source_id,
+                       StoredArticle.attachments)
                 .join(StoredArticle, StoredArticle.id == ArticleUrl.article_id)
                 .where(ArticleUrl.url.in_(bindparam("urls", expanding=True))))
 _INSERT_ARTICLE = StoredArticle.__table__.insert()
@@ -223,6 +236,10 @@ class ArticleRows(Database):
             elif outcome == "updated":
                 db.execute(_UPDATE_ARTICLE, {"article_id": article_id, "updated": record.changed(now, now),
                                              "last_seen": now, **record.columns()})
+            elif outcome == "unchanged" and (known.attachments or []) != record.attachments:
+                # The same text with files now described (or first seen by this version): no edit.
+                db.execute(_UPDATE_ARTICLE, {"article_id": article_id, "last_seen": now,
+                                             "attachments": record.attachments})
             else:
                 db.execute(_UPDATE_ARTICLE, {"article_id": article_id, "last_seen": now})
             if outcome in ("new", "updated"):
@@ -233,6 +250,22 @@ class ArticleRows(Database):
             if new_urls:
                 db.execute(_INSERT_URL, new_urls)
             return "new" if adopted else outcome
+
+    def describe_attachment(self, article_url: str, head: FileHead) -> bool:
+        """Write what a file's server said into the article that attaches it; whether it changed."""
+        with self.session() as s:
+            article = s.scalars(select(StoredArticle).join(ArticleUrl)
+                                .where(ArticleUrl.url == article_url)).first()
+            if article is None:
+                return False
+            before = list(article.attachments or [])
+            after = [found for attachment in before
+                     if (found := described(attachment, head) if attachment.get("url") == head.url
+                         else attachment) is not None]
+            if after == before:
+                return False
+            article.attachments = after
+            return True
 
     def article_for_url(self, url: str) -> StoredArticle | None:
         with self.session() as s:

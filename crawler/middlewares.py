@@ -234,8 +234,8 @@ class ResponseGuardMiddleware:
 
     def process_response(self, request: Request, response: Response,
                          spider: Spider | None = None) -> Response:
-        if response.status != 200 or _is_robots(request):
-            return response
+        if response.status != 200 or _is_robots(request) or request.method == "HEAD":
+            return response  # a HEAD answer has no body by design (crawler/files.py asks for types)
         if not response.body.strip():
             raise PageRejected("empty", "200 OK with an empty body")
         content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()

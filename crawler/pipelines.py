@@ -56,7 +56,9 @@ class StorePipeline:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         stats = self.crawler.stats
-        pages = stats.get_value("downloader/response_count", 0)
+        # Pages, not the HEAD answers about attached files (crawler/files.py).
+        pages = (stats.get_value("downloader/response_count", 0)
+                 - stats.get_value("deptfeeds/files_answered", 0))
         articles = {name: stats.get_value(f"deptfeeds/articles_{name}", 0)
                     for name in ("fetched", "not_modified", "skipped")}
         failures = list(getattr(spider, "failures", []))

@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup
 from w3lib.url import canonicalize_url
 
+from crawler.extract.attachments import Attachment, find_attachments, mark_viewers
 from crawler.extract.blocks import OUTPUT, Block, block_text, to_blocks
 from crawler.extract.body import find_body, first_match, link_density, looks_like_listing
 from crawler.extract.byline import labelled_author, take_byline
@@ -40,7 +41,7 @@ from crawler.extract.select import Selection
 from crawler.extract.text import clean_text, scrub
 from crawler.families import GENERIC
 
-__all__ = ["Article", "Image", "NoArticle", "SiteRules", "extract_article", "body_blocks"]
+__all__ = ["Article", "Attachment", "Image", "NoArticle", "SiteRules", "extract_article", "body_blocks"]
 
 # The generic path's vocabulary is data: the [generic] table of crawler/families.toml.
 KNOWN_LEAD_SELECTION = Selection(GENERIC.lead)
@@ -87,6 +88,7 @@ class Article:
     modified: datetime | None = None  # when the page says it was last edited
     author: str | None = None
     images: list[Image] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)  # the files it attaches, in page order
     categories: list[str] = field(default_factory=list)
     canonical: str | None = None
     encoding: str = "utf-8"
@@ -197,8 +199,10 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
         raise NoArticle("no title found")
     configured_body = first_match(page.root, rules.body)
     published, date_source = find_published(page, rules.date, rules.origin("date"), configured_body)
+    mark_viewers(page.root, page.url)  # the cleaning drops file viewers: markers keep their files
     prune(page.root, protected=[page.title_tag, configured_body], extra=rules.strip, keep=page.keep)
     container, paths["body"] = _article_body(page, rules)
+    attachments = find_attachments(page.root, container, page.url, page.keep)
     if published is None:
         published = date_in_body(container, page.title, timezone)
         date_source = "body" if published else None
@@ -222,7 +226,7 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
     return Article(
         url=url, title=page.title, body_html=body_html, body_text=body_text, summary=lead,
         published=published, date_source=date_source, modified=find_modified(page, published),
-        author=author, images=images,
+        author=author, images=images, attachments=attachments,
         categories=page.meta.categories, canonical=page.canonical, encoding=encoding,
         paths=paths,
     )

@@ -47,6 +47,10 @@ def parse_page(html: str) -> Element:
     if root is None:
         return etree.Element("html")
     for void in list(root.iter(HTML5_VOIDS)):
+        if void.tag == "embed" and (void.get("src") or void.get("data")):
+            # What it shows stays known (an embedded PDF is an attachment): an empty copy of it.
+            void.addprevious(etree.Element("embed", {k: v for k, v in void.attrib.items()
+                                                     if k in ("src", "data", "type", "title")}))
         _unwrap(void)
     return root
 

@@ -20,6 +20,7 @@ from core.store import ArticleRecord, Store
 from crawler.canonical import article_for_print_view, article_urls, canonical_url
 from crawler.extract import NoArticle, extract_article
 from crawler.failures import describe
+from crawler.files import FileHeads
 from crawler.listing import ListedLink, article_links, next_page
 from crawler.profiles import profile_for
 from crawler.shared_store import open_store, release_store
@@ -62,7 +63,7 @@ def spider_for(source: Source, config: Config) -> type[DepartmentSpider]:
     })
 
 
-class DepartmentSpider(scrapy.Spider):
+class DepartmentSpider(FileHeads, scrapy.Spider):
     name = "department"
     source: Source
     config: Config
@@ -77,6 +78,7 @@ class DepartmentSpider(scrapy.Spider):
         # The hosts this source may be crawled on; grows when the whole site moves.
         self.hosts: set[str] = set(self.source.hosts)
         self.listing_seen: set[str] = set()
+        self.files_asked: set[str] = set()  # attached files asked about with HEAD (crawler/files.py)
 
     @cached_property
     def store(self) -> Store:
@@ -190,7 +192,7 @@ class DepartmentSpider(scrapy.Spider):
                                  cb_kwargs={"page": page + 1})
 
     def parse_article(self, response: Response,
-                      listing_date: datetime | None = None) -> Iterator[ArticleRecord]:
+                      listing_date: datetime | None = None) -> Iterator[ArticleRecord | scrapy.Request]:
         self.count("articles_fetched")
         self.note_recovered(response)
         if "cached" in response.flags:  # the server answered 304: the cached copy is current
@@ -215,4 +217,7 @@ class DepartmentSpider(scrapy.Spider):
         first_url = (response.request.meta.get("redirect_urls") or [response.request.url])[0]
         url, aliases = article_urls(article.url, first_url, article.canonical, self.source.listing,
                                     self.keep_params, self.profile.print_views)
-        yield ArticleRecord.from_page(article, source_id=self.source.id, url=url, aliases=aliases)
+        record = ArticleRecord.from_page(article, source_id=self.source.id, url=url, aliases=aliases)
+        self.known_files(record)
+        yield record  # stored now, with what is known of its files; HEAD requests ask for the rest
+        yield from self.file_requests(record)
