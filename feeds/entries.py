@@ -1,4 +1,8 @@
-"""Turn stored stories into format-neutral feed entries: clean text, safe HTML, local dates."""
+"""Turn stored stories into format-neutral feed entries: clean text, safe HTML, local dates, files.
+
+An article's attached files are listed after its body (name, kind, size when known) and are
+the entry's enclosures; an article without files offers its lead image instead.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from core.config import DEFAULT_TIMEZONE
+from core.files import FILE_TYPES, UNKNOWN_TYPE, extension
 from core.store import StoredArticle
 from feeds.sanitize import clean_html, plain_text, xml_safe
 from feeds.stories import Story
@@ -26,6 +31,7 @@ class Enclosure:
     url: str
     type: str
     length: int | None = None
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,14 @@ class Entry:
     author: str | None = None
     categories: tuple[str, ...] = ()
     image: Enclosure | None = None
+    attachments: tuple[Enclosure, ...] = ()  # the files it attaches, in page order
+
+    @property
+    def enclosures(self) -> tuple[Enclosure, ...]:
+        """What the entry offers to download: its files, else its lead image."""
+        if self.attachments:
+            return self.attachments
+        return (self.image,) if self.image is not None else ()
 
 
 @dataclass
@@ -105,17 +119,64 @@ def copies_html(copies: list[StoredArticle], publishers: Mapping[str, Publisher]
     return f"<p><strong>Tin này cũng được đăng tại:</strong></p><ul>{''.join(items)}</ul>"
 
 
+def attached_files(article: StoredArticle) -> tuple[Enclosure, ...]:
+    """The article's files as the store describes them (web URLs only, each once)."""
+    found: dict[str, Enclosure] = {}
+    for attachment in article.attachments or []:
+        url = xml_safe(str(attachment.get("url") or ""))
+        if urlsplit(url).scheme not in ("http", "https") or url in found:
+            continue
+        length = attachment.get("length")
+        kind = plain_text(str(attachment.get("type") or "")) or UNKNOWN_TYPE
+        found[url] = Enclosure(url, kind,
+                               length if isinstance(length, int) and length > 0 else None,
+                               plain_text(str(attachment.get("title") or "")))
+    return tuple(found.values())
+
+
+KIND_NAMES = {media_type: name.upper() for name, media_type in reversed(list(FILE_TYPES.items()))}
+
+
+def size_text(length: int) -> str:
+    """A file size as Vietnamese readers write it: "812 byte", "245 KB", "1,2 MB"."""
+    if length < 1024:
+        return f"{length} byte"
+    if length < 1024 * 1024:
+        return f"{round(length / 1024)} KB"
+    return f"{length / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+def kind_text(file: Enclosure) -> str:
+    """The kind of a file in a word: its extension ("PDF", "DOCX"), else its media type's, else "tệp"."""
+    name = extension(file.url)
+    if name in FILE_TYPES:
+        return name.upper()
+    return KIND_NAMES.get(file.type, file.type if "/" in file.type else "tệp")
+
+
+def attachments_html(files: tuple[Enclosure, ...]) -> str:
+    """The list of attached files for after the body: name, kind and size when known."""
+    items = []
+    for file in files:
+        about = ", ".join([kind_text(file), *([size_text(file.length)] if file.length else [])])
+        items.append(f'<li><a href="{html.escape(file.url)}">{html.escape(file.title or file.url)}</a> '
+                     f"({html.escape(about)})</li>")
+    return f"<p><strong>Tệp đính kèm:</strong></p><ul>{''.join(items)}</ul>" if items else ""
+
+
 def entry_for(story: Story, publishers: Mapping[str, Publisher]) -> Entry:
-    """Clean and convert one story, dated in its source's timezone; copies are linked at the end."""
+    """Clean and convert one story, dated in its source's timezone; its files, then its copies,
+    are listed after the body."""
     article = story.article
     source = publisher(publishers, article.source_id)
     first = published(article, source.zone)
     changed = max([local(article.updated, source.zone), first,
                    *(local(c.updated, source.zone) for c in story.copies)])
     content = clean_html(article.body_html or "", article.url)
-    extra = copies_html(story.copies, publishers)
-    if extra:
-        content += "\n" + clean_html(extra, article.url)
+    files = attached_files(article)
+    for extra in (attachments_html(files), copies_html(story.copies, publishers)):
+        if extra:
+            content += "\n" + clean_html(extra, article.url)
     categories = dict.fromkeys(c for c in (plain_text(x) for x in article.categories or []) if c)
     author = plain_text(article.author or "")
     url = xml_safe(article.url)
@@ -132,4 +193,5 @@ def entry_for(story: Story, publishers: Mapping[str, Publisher]) -> Entry:
         author=author or None,
         categories=tuple(categories),
         image=image_enclosure(xml_safe(article.image_url or "")),
+        attachments=files,
     )

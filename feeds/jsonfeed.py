@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from feeds.entries import Entry, Feed
+from feeds.entries import Enclosure, Entry, Feed
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -24,12 +24,18 @@ def _item(entry: Entry) -> dict[str, Any]:
         item["authors"] = [{"name": entry.author}]
     if entry.categories:
         item["tags"] = list(entry.categories)
-    if entry.image is not None:
-        attachment: dict[str, Any] = {"url": entry.image.url, "mime_type": entry.image.type}
-        if entry.image.length:
-            attachment["size_in_bytes"] = entry.image.length
-        item["attachments"] = [attachment]
+    if entry.enclosures:
+        item["attachments"] = [_attachment(enclosure) for enclosure in entry.enclosures]
     return item
+
+
+def _attachment(enclosure: Enclosure) -> dict[str, Any]:
+    attachment: dict[str, Any] = {"url": enclosure.url, "mime_type": enclosure.type}
+    if enclosure.title:
+        attachment["title"] = enclosure.title
+    if enclosure.length:
+        attachment["size_in_bytes"] = enclosure.length
+    return attachment
 
 
 def render_json(feed: Feed) -> bytes:

@@ -18,7 +18,7 @@ class EntryExtras(BaseExtension):
 
 
 class EntryExtrasEntry(BaseEntryExtension):
-    """What feedgen 1.0 gets wrong or lacks, written by hand: the enclosure and the source feed.
+    """What feedgen 1.0 gets wrong or lacks, written by hand: the enclosures and the source feed.
 
     feedgen 1.0 drops every attribute but href from Atom entry links (python-feedgen#135), so an
     enclosure given to it comes out as a second alternate link, which makes the Atom invalid.
@@ -26,24 +26,27 @@ class EntryExtrasEntry(BaseEntryExtension):
     """
 
     def __init__(self) -> None:
-        self.image: Enclosure | None = None
+        self.enclosures: tuple[Enclosure, ...] = ()
         self.source: tuple[str, str, str, datetime] | None = None  # name, RSS, Atom URL, updated
 
     def extend_rss(self, item: etree._Element) -> etree._Element:
-        if self.image is not None:
-            # RSS requires a length; 0 is the RSS Advisory Board's value for "unknown".
-            etree.SubElement(item, "enclosure", url=self.image.url, length=str(self.image.length or 0),
-                             type=self.image.type)
+        if self.enclosures:
+            # RSS allows one enclosure: the first file (else the image). It requires a length;
+            # 0 is the RSS Advisory Board's value for "unknown".
+            first = self.enclosures[0]
+            etree.SubElement(item, "enclosure", url=first.url, length=str(first.length or 0), type=first.type)
         if self.source is not None:
             name, rss_url, _, _ = self.source
             etree.SubElement(item, "source", url=rss_url).text = name
         return item
 
     def extend_atom(self, entry: etree._Element) -> etree._Element:
-        if self.image is not None:
-            link = etree.SubElement(entry, "link", rel="enclosure", href=self.image.url, type=self.image.type)
-            if self.image.length:
-                link.set("length", str(self.image.length))
+        for enclosure in self.enclosures:  # Atom takes any number: one link per file
+            link = etree.SubElement(entry, "link", rel="enclosure", href=enclosure.url, type=enclosure.type)
+            if enclosure.title:
+                link.set("title", enclosure.title)
+            if enclosure.length:
+                link.set("length", str(enclosure.length))
         if self.source is not None:
             name, _, atom_url, updated = self.source
             source = etree.SubElement(entry, "source")
@@ -89,7 +92,7 @@ def _add(fg: FeedGenerator, entry: Entry, origins: dict[str, tuple[str, str]] | 
         item.dc.dc_creator(entry.author)
     for category in entry.categories:
         item.category(term=category)
-    item.extras.image = entry.image
+    item.extras.enclosures = entry.enclosures
     if origins is not None:
         item.extras.source = (entry.source_name, *origins[entry.source_id], sources_updated[entry.source_id])
 
