@@ -32,6 +32,7 @@ def editor_view(article: Article) -> dict:
         "paragraphs": article.paragraphs,
         "captions": [image.caption for image in article.images if image.caption],
         "images": [image.url for image in article.images],
+        "attachments": [{"url": a.url, "title": a.title, "type": a.type} for a in article.attachments],
     }
     return {key: value for key, value in view.items() if value}
 
