@@ -35,7 +35,8 @@ from crawler.extract import NoArticle, extract_article
 ENVIRONMENT = "DEPTFEEDS_EVAL_DATA"
 HOW_TO_GET = (f"trafilatura's evaluation set is not in this repository. Get it with\n"
               f"  git clone https://github.com/adbar/trafilatura\n"
-              f"and point at its tests/ folder: --data trafilatura/tests (or ${ENVIRONMENT}=trafilatura/tests).")
+              f"and point at its tests/ folder: --data trafilatura/tests "
+              f"(or ${ENVIRONMENT}=trafilatura/tests).")
 QUICK_PAGES = 120
 PEER = "trafilatura"
 
@@ -151,7 +152,8 @@ def available(names: list[str]) -> dict[str, Callable[[Document], str | None]]:
     for name in names:
         try:
             SYSTEMS[name](Document("http://example.org/", "warm-up.html",
-                                   b"<html><body><h1>Warm up</h1><p>" + b"Text. " * 40 + b"</p></body></html>",
+                                   b"<html><body><h1>Warm up</h1><p>" + b"Text. " * 40
+                                   + b"</p></body></html>",
                                    (), ()))
         except ImportError as exc:
             print(f"skipping {name}: {exc}")
@@ -197,10 +199,12 @@ def summarise(tallies: dict[str, Tally]) -> dict[str, Any]:
     if "ours" in result and PEER in result:
         result["ours_vs_trafilatura"] = {
             "f1_difference": round(result["ours"]["f1"] - result[PEER]["f1"], 4),
-            "cpu_ratio": round(result["ours"]["cpu_ms_per_page"] / max(result[PEER]["cpu_ms_per_page"], 1e-9), 2),
+            "cpu_ratio": round(result["ours"]["cpu_ms_per_page"]
+                               / max(result[PEER]["cpu_ms_per_page"], 1e-9), 2),
         }
         result["targets"] = {"ours F1 above trafilatura's": result["ours"]["f1"] > result[PEER]["f1"],
-                             "ours CPU <= 1.0x trafilatura": result["ours_vs_trafilatura"]["cpu_ratio"] <= 1.0}
+                             "ours CPU <= 1.0x trafilatura":
+                                 result["ours_vs_trafilatura"]["cpu_ratio"] <= 1.0}
     return result
 
 
@@ -212,7 +216,8 @@ def misses(documents: list[Document], outputs: dict[str, dict[str, str | None]],
         theirs = count(document, outputs[PEER][document.url])
         loss = (own[2] + own[1]) - (theirs[2] + theirs[1])
         if loss > 0:
-            lines.append((loss, f"{loss:2d}  fn {own[2]} fp {own[1]} (trafilatura fn {theirs[2]} fp {theirs[1]})"
+            lines.append((loss, f"{loss:2d}  fn {own[2]} fp {own[1]} "
+                                f"(trafilatura fn {theirs[2]} fp {theirs[1]})"
                                 f"  {document.file}"))
     return [line for _, line in sorted(lines, key=lambda item: -item[0])[:top]]
 
