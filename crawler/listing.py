@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
@@ -247,27 +247,123 @@ def article_links(soup: BeautifulSoup, base_url: str, hosts: set[str], *,
     return list(found.values())
 
 
-def next_page(soup: BeautifulSoup, base_url: str, hosts: set[str], *,
-              selectors: tuple[str, ...] = ()) -> str | None:
-    """The URL of the following listing page, if the page links one."""
-    candidates: list[Tag] = []
+def _pager_links(soup: BeautifulSoup, base_url: str, selectors: tuple[str, ...]) -> list[Tag]:
+    """The links that may lead to the following listing page, best evidence first."""
     for selector in selectors:
         candidates = [a for a in soup.select(selector) if a.get("href")]
         if candidates:
-            break
-    if not candidates:
-        candidates = soup.select("a[rel~=next][href], link[rel~=next][href]")
-    if not candidates:
-        candidates = [a for a in soup.find_all("a", href=True)
-                      if NEXT_TEXT.match(clean_text(a.get_text(" ")) or str(a.get("title") or ""))]
-    if not candidates:
-        current = soup.select_one(".active, .current, .selected, .pager-current, strong.page, span.current")
-        number = clean_text(current.get_text(" ")) if current is not None else ""
-        if number.isdigit():
-            wanted = str(int(number) + 1)
-            candidates = [a for a in soup.find_all("a", href=True) if clean_text(a.get_text(" ")) == wanted]
-    for tag in candidates:
+            return candidates
+    return (soup.select("a[rel~=next][href], link[rel~=next][href]")
+            or [a for a in soup.find_all("a", href=True)
+                if NEXT_TEXT.match(clean_text(a.get_text(" ")) or str(a.get("title") or ""))]
+            or _page_after_current(soup, base_url))
+
+
+def next_page(soup: BeautifulSoup, base_url: str, hosts: set[str], *,
+              selectors: tuple[str, ...] = ()) -> str | None:
+    """The URL of the following listing page, if the page links one."""
+    for tag in _pager_links(soup, base_url, selectors):
         url = urljoin(base_url, str(tag["href"]).strip()).split("#")[0]
         if url != base_url and _same_site(url, hosts) and urlsplit(url).scheme in ("http", "https"):
             return url
+    return None
+
+
+POSTBACK = re.compile(r"^\s*javascript:\s*__doPostBack\(\s*['\"]([^'\"]+)['\"]\s*,"
+                      r"\s*['\"]([^'\"]*)['\"]\s*\)", re.I)
+
+
+@dataclass(frozen=True)
+class Postback:
+    """An ASP.NET WebForms pager link: the form posted back with this event target and argument."""
+
+    target: str
+    argument: str
+
+
+def next_postback(soup: BeautifulSoup, base_url: str, *, selectors: tuple[str, ...] = ()) -> Postback | None:
+    """The following listing page when the pager posts the page's form back instead of linking it."""
+    if soup.find("input", attrs={"name": "__VIEWSTATE"}) is None:
+        return None
+    for tag in _pager_links(soup, base_url, selectors):
+        found = POSTBACK.match(str(tag.get("href") or ""))
+        if found:
+            return Postback(found.group(1), found.group(2))
+    return None
+
+
+MAX_PAGER = 25  # page numbers one pager prints; a calendar prints 28 to 31 days
+CALENDAR = re.compile(r"calendar|lich|datepicker|archive", re.I)
+
+
+def _marks(tag: Tag) -> str:
+    return " ".join([str(tag.get("id") or ""), *tag.get("class", [])]) if isinstance(tag, Tag) else ""
+
+
+PAGE_NUMBER = re.compile(r"[\[(]?\s*(\d{1,4})\s*[\])]?")
+CURRENT_MARKS = ".active, .current, .selected, .pager-current, strong.page, span.current, [aria-current]"
+
+
+def _page_after_current(soup: BeautifulSoup, base_url: str) -> list[Tag]:
+    """In a pager of bare page numbers ("Trang: 1 [2] 3", no "next" link): the link to the page after
+    the current one. The current page is the number marked as such, the one number printed without
+    a link, or the page number the URL carries; the link must be to that number plus one."""
+    pagers: dict[int, tuple[Tag, list[Tag]]] = {}
+    for anchor in soup.find_all("a", href=True, limit=LINKS_READ):
+        if not clean_text(anchor.get_text(" ")).isdigit():
+            continue
+        pager = anchor.parent
+        while pager is not None and pager.name in ("li", "span", "td", "b", "strong", "font"):
+            pager = pager.parent  # a number wrapped in an item: the pager is the list around them
+        if pager is not None:
+            pagers.setdefault(id(pager), (pager, []))[1].append(anchor)
+    for pager, anchors in pagers.values():
+        if len(anchors) > MAX_PAGER or CALENDAR.search(" ".join(_marks(t) for t in (pager, *pager.parents))):
+            continue  # a month's days in a calendar widget: numbers, but not pages
+        current = _current_page(pager, anchors, base_url)
+        if current is None:
+            continue
+        wanted = [a for a in anchors if int(clean_text(a.get_text(" "))) == current + 1]
+        if wanted:
+            return wanted
+    return []
+
+
+def _current_page(pager: Tag, anchors: list[Tag], base_url: str) -> int | None:
+    marked = pager.select_one(CURRENT_MARKS)
+    if marked is not None and clean_text(marked.get_text(" ")).isdigit():
+        return int(clean_text(marked.get_text(" ")))
+    linked = {int(clean_text(a.get_text(" "))) for a in anchors}
+    printed = set()
+    for piece in pager.find_all(string=True):
+        if piece.find_parent("a") is None:
+            for token in clean_text(str(piece)).replace(":", " ").split():
+                number = PAGE_NUMBER.fullmatch(token)
+                if number:
+                    printed.add(int(number.group(1)))
+    unlinked = {n for n in printed - linked if 0 < n <= max(linked) + 1}
+    if len(unlinked) == 1:
+        return unlinked.pop()
+    if unlinked:
+        return None
+    return _page_in_url(anchors, base_url)
+
+
+def _page_in_url(anchors: list[Tag], base_url: str) -> int | None:
+    """The page number the listing's own URL carries, by the parameter or path step that carries it
+    in the pager's links (`?page=3`, `/page/3/`, `?p=3`); 1 when the URL has none (the first page)."""
+    for anchor in anchors:
+        number = clean_text(anchor.get_text(" "))
+        href = str(anchor["href"])
+        for name, value in parse_qsl(urlsplit(href).query):
+            if value == number:
+                for own_name, own_value in parse_qsl(urlsplit(base_url).query):
+                    if own_name == name and own_value.isdigit():
+                        return int(own_value)
+                return 1
+        step = re.search(rf"/([a-z_-]+)[/-]{number}(?:/|\.html?)?$", urlsplit(href).path, re.I)
+        if step:
+            own = re.search(rf"/{re.escape(step.group(1))}[/-](\d+)(?:/|\.html?)?$",
+                            urlsplit(base_url).path, re.I)
+            return int(own.group(1)) if own else 1
     return None

@@ -123,10 +123,19 @@ class MirrorHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.answer(head=False)
 
-    def answer(self, head: bool) -> None:
+    def do_POST(self) -> None:
+        """An ASP.NET WebForms postback (a pager's "Page$2"): routed like a GET of the page with its
+        event target and argument as the query, the only fields that say which page is asked for."""
+        length = int(self.headers.get("Content-Length") or 0)
+        form = dict(parse_qsl(self.rfile.read(length).decode("latin-1"), keep_blank_values=True))
+        event = {k: form[k] for k in ("__EVENTTARGET", "__EVENTARGUMENT") if form.get(k)}
+        base = self.path.split("?")[0]
+        self.answer(head=False, target=f"{base}?{urlencode(event)}" if event else self.path)
+
+    def answer(self, head: bool, target: str | None = None) -> None:
         request_headers = {name.lower(): value for name, value in self.headers.items()}
-        full, reply = answer(self.server.root, self.command, self.path, self.headers.get("Host", ""),
-                             request_headers)
+        full, reply = answer(self.server.root, self.command, target or self.path,
+                             self.headers.get("Host", ""), request_headers)
         self.send(reply.status, reply.body, None, full, head, reply.headers)
 
     def send(self, status: int, body: bytes, ctype: str | None, url: str, head: bool,

@@ -133,3 +133,29 @@ def test_the_modification_time_a_page_states_is_kept_and_one_before_publication_
     assert extract_article(page("2024-03-13T09:05:00+07:00"), URL).modified == datetime(
         2024, 3, 13, 9, 5, tzinfo=VN)
     assert extract_article(page("2020-01-01T00:00:00+07:00"), URL).modified is None
+
+
+def section_page(page_title: str, heading: str, article_title: str) -> str:
+    """A portal whose <title> and first heading name the section; the article's own title is a bold line."""
+    return (f"<html><head><title>{page_title}</title>"
+            f"<meta property='og:title' content='{page_title}'></head><body>"
+            f"<div class='breadcrumb'><a href='/'>Trang chủ</a> » <a href='/tin-tuc'>{heading}</a></div>"
+            f"<h1>{heading}</h1><div class='news-view'>"
+            f"<p><b>{article_title}</b></p><p>Ngày 12/03/2024</p>{BODY}</div></body></html>")
+
+
+def test_a_heading_that_names_the_page_or_its_section_is_never_the_title() -> None:
+    for page_title, heading in [("Chi tiết tin", "Chi tiết tin"), ("Tin hoạt động", "Tin hoạt động"),
+                                ("Chi tiết bài viết | " + SITE, "Tin tức - Sự kiện"), ("News", "Article")]:
+        article = extract_article(section_page(page_title, heading, TITLE), URL, listing_title=TITLE)
+        assert article.title == TITLE, (page_title, heading)
+        assert article.paths["title"] in ("generic:heading", "generic:listing")
+        assert heading not in article.body_text or heading == "Article"
+
+
+def test_the_listing_link_text_picks_the_heading_even_when_cut_short() -> None:
+    page = (f"<html><head><title>Chi tiết tin</title></head><body><h1>Chi tiết tin</h1>"
+            f"<div class='tin'><h2>Tin mới nhất trong tuần của Sở</h2><h3>{TITLE}</h3>"
+            f"<p>Ngày 12/03/2024</p>{BODY}</div></body></html>")
+    article = extract_article(page, URL, listing_title=TITLE[:40] + "...")
+    assert article.title == TITLE and article.paths["title"] == "generic:heading"

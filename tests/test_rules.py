@@ -57,6 +57,7 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "welcome": ("<p>Chào mừng bạn đến với Cổng thông tin điện tử Sở Khoa học và Công nghệ tỉnh Điện Biên</p>",
                 "Chào mừng"),
     "reading-toolbar": ("<p>Xem với cở chữ : A- A A+</p>", "cở chữ"),
+    "page-type": ("<p><strong>Chi tiết tin</strong></p>", "Chi tiết tin"),
     "dateline": ("<p>Thứ sáu - 12/08/2022 08:29 415 0</p>", "415 0"),
     "view-count": ("<p>Lượt xem: 442</p>", "Lượt xem"),
     "rating-text": ("<p>Tổng số điểm của bài viết là: 0 trong 0 đánh giá</p>", "Tổng số điểm"),

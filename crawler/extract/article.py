@@ -184,17 +184,18 @@ def _canonical(root: Element, url: str) -> str | None:
 
 def extract_article(body: bytes | str, url: str, *, content_type: str | None = None,
                     rules: SiteRules | None = None, timezone: str = DEFAULT_TZ,
-                    listing_date: datetime | None = None) -> Article:
+                    listing_date: datetime | None = None, listing_title: str = "") -> Article:
     """Extract an article page; raise NoArticle when there is none.
 
     Title and date are read on the whole page, before chrome is pruned; then the body, and
-    from it the author, the lead and the blocks of the entry.
+    from it the author, the lead and the blocks of the entry. The date and link text the
+    listing printed for the page are evidence too, the weakest.
     """
     rules = rules or SiteRules()
     html, encoding = decode_html(body, content_type) if isinstance(body, bytes) else (scrub(body), "utf-8")
     page, paths = _read_page(html, url, timezone, listing_date), {}
     page.title, paths["title"], page.title_tag = find_title(page.root, rules.title, rules.origin("title"),
-                                                            page.meta, page.keep)
+                                                            page.meta, page.keep, listing_title)
     if not page.title:
         raise NoArticle("no title found")
     configured_body = first_match(page.root, rules.body)

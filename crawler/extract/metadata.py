@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from crawler.extract.clean import chrome_rule, in_chrome
 from crawler.extract.page import Element, elements, has_descendant, marks, select, text_of
+from crawler.extract.rules import PAGE_TYPE, SECTION_NAME
 from crawler.extract.text import clean_text
 
 ARTICLE_TYPES = {"NewsArticle", "Article", "BlogPosting", "Report", "WebPage", "ReportageNewsArticle"}
@@ -161,7 +162,7 @@ def strip_site_name(title: str, site_name: str = "") -> str:
     return title
 
 
-TITLE_MARKS = re.compile(r"title|tieude|tieu-de|headline", re.I)
+TITLE_MARKS = re.compile(r"title|tieude|tieu-de|headline|(?:article|news|post|entry)[-_]?header", re.I)
 NOT_IN_HEADINGS = ("p", "div", "table", "ul", "ol", "li")  # a heading holds none of these
 NOT_HEADINGS = ("title", "meta", "a", "html", "body", "ul", "ol", "li", "dl", "menu")
 # Where a heading sits, best first: in the page's content; in a block marked as a header
@@ -176,6 +177,21 @@ def _place(tag: Element, keep: frozenset[Element]) -> int:
     return IN_CHROME if in_chrome(tag, keep) else IN_CONTENT
 
 
+def names_the_page(text: str) -> bool:
+    """A page-type or section heading ("Chi tiết tin", "Tin tức - Sự kiện", "News"): never a title."""
+    line = clean_text(text).strip(" :|»›>-–—")
+    return bool(PAGE_TYPE.fullmatch(line) or SECTION_NAME.fullmatch(line))
+
+
+TITLE_PARTS = re.compile(r"\s+(?:\||-|–|—|::|»)\s+")
+
+
+def _declares_the_page(title: str) -> bool:
+    """A declared title that is a page-type name, alone or beside the site's ("Chi tiết tin | Sở X")."""
+    parts = TITLE_PARTS.split(clean_text(title))
+    return names_the_page(title) or any(PAGE_TYPE.fullmatch(part) for part in parts)
+
+
 def _headings(root: Element) -> list[tuple[str, Element]]:
     """Every element that may print the title: h1-h3 or an element marked as a title."""
     headings = []
@@ -185,7 +201,7 @@ def _headings(root: Element) -> list[tuple[str, Element]]:
         if tag.tag in NOT_HEADINGS or has_descendant(tag, NOT_IN_HEADINGS):
             continue
         printed = clean_text(text_of(tag))
-        if 10 <= len(printed) <= 400:
+        if 10 <= len(printed) <= 400 and not names_the_page(printed):
             headings.append((printed, tag))
     return headings
 
@@ -209,8 +225,9 @@ def _matching(headings: list[tuple[str, Element]], declared: list[str],
             continue
         if len(text) < 20:
             continue
-        ends = [index for index, title in enumerate(wanted)
-                if title.startswith(folded) or title.endswith(folded)]
+        ends = [index for index, title in enumerate(wanted)  # or one cut short ("Title of the…")
+                if title.startswith(folded) or title.endswith(folded)
+                or (len(title) >= 20 and folded.startswith(title))]
         if ends and chrome_rule(text) is None:
             partial.append((_place(tag, keep), ends[0], -len(text), order))
     best = min(exact or partial, default=None)
@@ -218,17 +235,22 @@ def _matching(headings: list[tuple[str, Element]], declared: list[str],
 
 
 def find_title(root: Element, selectors: tuple[str, ...], origin: str, meta: Metadata,
-               keep: frozenset[Element] = frozenset()) -> tuple[str, str, Element | None]:
-    """The article's heading as printed: site selectors, else the heading matching the metadata."""
+               keep: frozenset[Element] = frozenset(), listed: str = "") -> tuple[str, str, Element | None]:
+    """The article's heading as printed: site selectors, else the heading matching the metadata
+    (or, last, the listing's link text), never a heading that names the page ("Chi tiết tin")."""
+    listed = clean_text(listed).rstrip(" .…")
     for selector in selectors:
         for tag in select(root, selector):
             printed = clean_text(text_of(tag))
-            if printed:
+            if printed and not names_the_page(printed):
                 return printed, origin, tag
     declared = [clean_text(text) for text, _ in meta.titles if clean_text(text)]
     if meta.page_title:
         declared.append(strip_site_name(meta.page_title, meta.site_name))
         declared.append(meta.page_title)
+    declared = [text for text in declared if not _declares_the_page(text)]
+    if len(listed) >= 20 and not names_the_page(listed):
+        declared.append(listed)
     headings = _headings(root)
     found = _matching(headings, declared, keep)
     if found is not None:
@@ -237,12 +259,14 @@ def find_title(root: Element, selectors: tuple[str, ...], origin: str, meta: Met
         if tag.tag == "h1" and len(text) >= 20 and _place(tag, keep) == IN_CONTENT:
             return text, "generic:h1", tag
     for text, where in meta.titles:
-        if clean_text(text):
+        if clean_text(text) and not _declares_the_page(text):
             return strip_site_name(clean_text(text), meta.site_name), "generic:" + where, None
     for text, tag in headings:
         if (len(text) >= 20 and len(text.split()) >= 4 and chrome_rule(text) is None
                 and _place(tag, keep) == IN_CONTENT):
             return text, "generic:title-element", tag
-    if meta.page_title:
+    if len(listed.split()) >= 4 and not names_the_page(listed):
+        return listed, "generic:listing", None
+    if meta.page_title and not _declares_the_page(meta.page_title):
         return strip_site_name(meta.page_title, meta.site_name), "generic:title-tag", None
     return "", "none", None

@@ -133,5 +133,22 @@ RULES: list[Rule] = [
     Rule("table-residue", "pipes, dashes and dots left from layout tables", text=_t(r"[|\-–—_.·•*\s]*")),
 ]
 
+# Headings that name the page or its section, never one article: "Chi tiết tin" (news detail)
+# printed above the article, a section's name ("Tin tức - Sự kiện", "Thông báo") as its heading,
+# a <title> that is only such a name. Never taken as the title; the `page-type` rule drops the
+# unambiguous ones from the text too (a section's name may be a real sub-heading in a body).
+PAGE_TYPE = _t(r"(?:nội dung |xem )?chi tiết"
+               r"(?: (?:tin(?: tức| bài)?|bài(?: viết)?|thông báo|sự kiện|văn bản))?"
+               r"|tin chi tiết|bài viết chi tiết|news details?|article details?|detail")
+SECTION_NAME = _t(r"(?:tin(?: tức)?|thông tin)(?:\s*[-–&,/]?\s*(?:sự kiện|hoạt động|tổng hợp|nổi bật|mới|"
+                  r"trong (?:tỉnh|nước)|địa phương|khoa học(?: và| &)? công nghệ|kh\s*&\s*cn|khcn))*"
+                  r"|tin hoạt động(?: của sở)?|hoạt động(?: của sở| kh\s*&\s*cn| khcn)?|thông báo|sự kiện"
+                  r"|bài viết|tin bài|trang chủ|news(?: (?:and|&) events)?|latest news|articles?"
+                  r"|press releases?"
+                  r"|blog|posts?|stories|home")
+RULES.insert(RULES.index(next(r for r in RULES if r.name == "dateline")),
+             Rule("page-type", "page-type headings printed above the article (\"Chi tiết tin\": news detail)",
+                  text=PAGE_TYPE))
+
 # Lines longer than this are prose even when they contain a chrome word.
 MAX_CHROME_LINE = 200

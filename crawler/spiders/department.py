@@ -21,7 +21,7 @@ from crawler.canonical import article_for_print_view, article_urls, canonical_ur
 from crawler.extract import NoArticle, extract_article
 from crawler.failures import describe
 from crawler.files import FileHeads
-from crawler.listing import ListedLink, article_links, next_page
+from crawler.listing import ListedLink, Postback, article_links, next_page, next_postback
 from crawler.profiles import profile_for
 from crawler.shared_store import open_store, release_store
 
@@ -179,20 +179,33 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
         for link, target in wanted:
             self.count("articles_requested")
             yield scrapy.Request(target, callback=self.parse_article, errback=self.failed,
-                                 cb_kwargs={"listing_date": link.date})
-        following = next_page(soup, response.url, self.hosts,
-                              selectors=self.profile.next_page)
+                                 cb_kwargs={"listing_date": link.date, "listing_title": link.text})
+        following: str | Postback | None = next_page(soup, response.url, self.hosts,
+                                                     selectors=self.profile.next_page)
+        if following is None:
+            following = next_postback(soup, response.url, selectors=self.profile.next_page)
+        # A postback posts to the same URL each time: its page is told by its event argument.
+        seen = following if not isinstance(following, Postback) else f"{response.url} {following}"
         if following and settled and self.stop_early:
             log.info("%s: listing page %d holds only known articles; not following %s",
                      self.source.id, page, following)
             self.count("listing_stopped_early")
-        elif following and page < self.source.max_pages and following not in self.listing_seen:
-            self.listing_seen.add(following)
-            yield scrapy.Request(following, callback=self.parse_listing, errback=self.failed,
-                                 cb_kwargs={"page": page + 1})
+        elif following and page < self.source.max_pages and seen not in self.listing_seen:
+            self.listing_seen.add(seen)
+            yield self.listing_request(response, following, page + 1)
 
-    def parse_article(self, response: Response,
-                      listing_date: datetime | None = None) -> Iterator[ArticleRecord | scrapy.Request]:
+    def listing_request(self, response: Response, following: str | Postback, page: int) -> scrapy.Request:
+        """The request for the next listing page: a link to follow, or the WebForms form posted back."""
+        if isinstance(following, str):
+            return scrapy.Request(following, callback=self.parse_listing, errback=self.failed,
+                                  cb_kwargs={"page": page})
+        return scrapy.FormRequest.from_response(
+            response, formxpath="//form[.//input[@name='__VIEWSTATE']]", dont_click=True,
+            formdata={"__EVENTTARGET": following.target, "__EVENTARGUMENT": following.argument},
+            callback=self.parse_listing, errback=self.failed, cb_kwargs={"page": page})
+
+    def parse_article(self, response: Response, listing_date: datetime | None = None,
+                      listing_title: str = "") -> Iterator[ArticleRecord | scrapy.Request]:
         self.count("articles_fetched")
         self.note_recovered(response)
         if "cached" in response.flags:  # the server answered 304: the cached copy is current
@@ -205,7 +218,7 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
         try:
             article = extract_article(response.body, response.url, content_type=content_type,
                                       rules=self.profile.extract, timezone=self.source.timezone,
-                                      listing_date=listing_date)
+                                      listing_date=listing_date, listing_title=listing_title)
         except NoArticle as exc:
             self.fail(response.url, f"no article: {exc}")
             return
