@@ -40,7 +40,8 @@ CHROME = [
     "Các tin khác", "Các tin đã đưa", "Những tin mới hơn", "Những tin cũ hơn", "Bài viết liên quan",
     "Thống kê", "Online:", "người đang online", "Đang truy cập", "Hôm nay", "Tổng lượt truy cập",
     "Nhập từ khóa", "Tìm kiếm", "°", "Chào mừng bạn đến với", "Description:", "Từ khóa:", "Chia sẻ",
-    "cookie", "Trang chủ", "Liên kết website", "bientap", "admin",
+    "cookie", "Trang chủ", "Liên kết website", "bientap", "admin", "Chi tiết tin", "Advertisement",
+    "SUBSCRIBE", "Image 1 of", "More great stories", "Trending", "Drone spraying trial",
 ]
 
 

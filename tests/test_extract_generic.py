@@ -159,3 +159,25 @@ def test_the_listing_link_text_picks_the_heading_even_when_cut_short() -> None:
             f"<p>Ngày 12/03/2024</p>{BODY}</div></body></html>")
     article = extract_article(page, URL, listing_title=TITLE[:40] + "...")
     assert article.title == TITLE and article.paths["title"] == "generic:heading"
+
+
+CARDS = "".join(f"<div class='card'><a href='/tin/{n}'>{title}</a><p>{teaser}</p></div>"
+                for n, title, teaser in [
+    (1, "Chương trình hỗ trợ đổi mới công nghệ năm 2025",
+     "Doanh nghiệp được hỗ trợ đến 30% kinh phí mua sắm thiết bị, chuyển giao công nghệ."),
+    (2, "Chương trình phát triển tài sản trí tuệ của tỉnh",
+     "Hỗ trợ đăng ký nhãn hiệu, chỉ dẫn địa lý cho sản phẩm đặc sản của các địa phương."),
+    (3, "Chương trình hỗ trợ khởi nghiệp đổi mới sáng tạo",
+     "Dành cho các nhóm khởi nghiệp có sản phẩm mẫu, được ươm tạo tại trung tâm của tỉnh."),
+])
+
+
+def test_an_article_with_teaser_cards_is_still_an_article() -> None:
+    # a list-style article: the cards between its paragraphs are its text
+    listed = extract_article(f"<html><body><h1>{TITLE}</h1><p>Ngày 12/03/2024</p><div class='news-view'>"
+                             f"<p>{LEAD}</p><p>{P2}</p>{CARDS}<p>{P3}</p></div></body></html>", URL)
+    assert "Chương trình phát triển tài sản trí tuệ của tỉnh" in listed.body_text
+    # previous, next and related stories after the text are not
+    related = extract_article(f"<html><body><h1>{TITLE}</h1><p>Ngày 12/03/2024</p><div class='news-view'>"
+                              f"{BODY}{CARDS}</div></body></html>", URL)
+    assert related.paragraphs[-1] == P3 and "Chương trình" not in related.body_text

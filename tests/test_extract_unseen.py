@@ -5,6 +5,10 @@ an ASP.NET table portal with its title in a styled span (Cần Thơ), a Bootstra
 lazy images and share buttons (Bến Tre), an old layout of `<font>` text broken by `<br>`
 (Lâm Đồng), and an old page with a Flash clip in an unclosed `<embed>` mid-article (Sóc Trăng:
 libxml2 nests what follows an `<embed>` inside it, which took the rest of the article with it).
+Then the classes the generality issue names: a VNPT-built portal whose page heading and <title>
+say only "Chi tiết tin" (news detail), and a general news layout whose body is split by an
+advert slot and a newsletter box, with a trending list, an "Updated" stamp, a slideshow counter
+and next-story cards after the text.
 Each page sits in tests/extract_pages/ beside the JSON an editor would write.
 """
 

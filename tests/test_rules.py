@@ -67,6 +67,11 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "related-heading": ("<p><strong>Tin liên quan</strong></p>"
                         "<p>Hội nghị sơ kết công tác 6 tháng năm 2024 (05/07/2024)</p>", "sơ kết công tác"),
     "visitor-counter": ("<p>Đang truy cập56 Hôm nay3,102 Tổng lượt truy cập2,829,628</p>", "truy cập"),
+    "advert-label": ("<p>Advertisement</p>", "Advertisement"),
+    "read-more": ("<p>READ MORE</p>", "READ MORE"),
+    "gallery-counter": ("<p>Image 3 of 8</p>", "3 of 8"),
+    "subscribe": ("<p>SUBSCRIBE</p>", "SUBSCRIBE"),
+    "url-line": ("<p>https://sokhcn.example.gov.vn/tin-tuc/hoi-thao-123.html</p>", "hoi-thao-123"),
     "search-text": ("<p>Nhập từ khóa...Tìm kiếm</p>", "Nhập từ khóa"),
     "breadcrumb-text": ("<p>Trang chủ » Tin tức - Sự kiện</p>", "Trang chủ"),
     "cookie-text": ("<p>Trang web này sử dụng cookie để cải thiện trải nghiệm của bạn. Đồng ý</p>", "cookie"),

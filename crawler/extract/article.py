@@ -15,7 +15,7 @@ from w3lib.url import canonicalize_url
 
 from crawler.extract.attachments import Attachment, find_attachments, mark_viewers
 from crawler.extract.blocks import OUTPUT, Block, block_text, to_blocks
-from crawler.extract.body import find_body, first_match, link_density, looks_like_listing
+from crawler.extract.body import find_body, first_match, link_density, teaser_cards, trailing_cards
 from crawler.extract.byline import labelled_author, take_byline
 from crawler.extract.clean import body_of, oversized, prune, wrappers
 from crawler.extract.compose import compose, drop_chrome
@@ -248,8 +248,11 @@ def _article_body(page: PageContext, rules: SiteRules) -> tuple[Element, str]:
     container, path = find_body(page.root, rules.body, rules.origin("body"), page.keep)
     if container is None:
         raise NoArticle("no article body found")
-    if looks_like_listing(container, body_of(page.root), page.url):
+    cards = teaser_cards(container, body_of(page.root), page.url)
+    if cards is None:
         raise NoArticle("the page lists articles, it is not one")
+    for card in trailing_cards(container, cards):
+        remove(card)  # the next and related stories after the article, not its text
     if link_density(container) > MAX_LINK_DENSITY:
         raise NoArticle("the page is mostly links")
     return container, path

@@ -24,6 +24,7 @@ MIN_BODY_TEXT = 150
 LISTED_TITLE = 25  # a link this long that opens its line is an article title
 LISTED_ITEMS = 2  # this many teaser items make a listing page, not an article
 MAX_ITEM = 800  # characters: a listing item is a title and a teaser, never a whole article
+OWN_PROSE = 500  # characters of its own, outside any teaser card, that make a container an article
 TEASER = 60  # characters of text outside links that make an item a teaser
 LINE_TAGS = ["p", "li", "td", "div", "h2", "h3", "h4", "dt", "article"]
 FOOTER_WORDS = re.compile(r"địa chỉ\s*:|điện thoại\s*:|fax\s*:|email\s*:|giấy phép|chịu trách nhiệm"
@@ -170,13 +171,39 @@ def _teaser_items(page: Element, url: str) -> list[Element]:
     return items
 
 
-def looks_like_listing(container: Element, page: Element, url: str) -> bool:
-    """The container is one teaser of a list of articles, or holds several: a listing page."""
+def teaser_cards(container: Element, page: Element, url: str) -> list[Element] | None:
+    """The teaser cards (a title link and a teaser) inside the container; None when it is a listing.
+
+    A listing: the container is one card of a list, or holds several and little else. An article
+    may hold cards too (previous and next story, related stories, a promo box): it is still an
+    article when its own prose, outside the cards, outweighs them.
+    """
     items = _teaser_items(page, url)
     if len(items) < LISTED_ITEMS:
-        return False
-    inside = sum(1 for item in items if item is not container and holds(container, item))
-    return inside >= LISTED_ITEMS or any(holds(item, container) for item in items)
+        return []
+    if any(holds(item, container) for item in items):
+        return None
+    inside = [item for item in items if item is not container and holds(container, item)]
+    if len(inside) < LISTED_ITEMS:
+        return inside
+    cards = sum(text_length(item) for item in inside)
+    own = text_length(container) - cards
+    return None if own < OWN_PROSE or own < cards else inside
+
+
+def trailing_cards(container: Element, cards: list[Element]) -> list[Element]:
+    """The cards after the article's last paragraph of its own: other stories, not the article's text.
+
+    Cards between paragraphs stay: a list-style article ("five programmes to apply for") is made of them.
+    """
+    if not cards:
+        return []
+    order = {element: index for index, element in enumerate(container.iter())}
+    in_card = {element for card in cards for element in card.iter()}
+    prose = [order[p] for p in container.iter("p", "li", "blockquote", "h2", "h3", "table")
+             if p not in in_card and len(clean_text(text_of(p))) >= TEASER]
+    last = max(prose, default=-1)
+    return [card for card in cards if order[card] > last]
 
 
 def find_body(root: Element, selectors: tuple[str, ...], origin: str,

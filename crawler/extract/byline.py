@@ -16,8 +16,10 @@ from crawler.extract.blocks import Block
 from crawler.extract.metadata import is_author
 from crawler.extract.text import clean_text
 
-LABEL = re.compile(r"^(?:tin(?:\s*,\s*|\s+và\s+)ảnh|bài(?:\s*,\s*|\s+và\s+)ảnh|bài|tin|tác giả(?: bài viết)?"
-                   r"|người viết|tin bài|phóng viên|pv|ctv|btv|người đăng|thực hiện)\s*:\s*", re.I)
+LABEL = re.compile(r"^(?:(?:tin(?:\s*,\s*|\s+và\s+)ảnh|bài(?:\s*,\s*|\s+và\s+)ảnh|bài|tin"
+                   r"|tác giả(?: bài viết)?"
+                   r"|người viết|tin bài|phóng viên|pv|ctv|btv|người đăng|thực hiện|author)\s*:\s*"
+                   r"|(?:written\s+|posted\s+|story\s+)?(?-i:By|BY|by)\s+(?=\w))", re.I)
 UNIT = re.compile(r"^(?:phòng|chi cục|trung tâm|sở|ban|văn phòng|thanh tra|cục|bộ|ubnd|ủy ban|hội|đoàn|viện"
                   r"|trường|báo|đài|cổng|tạp chí|liên hiệp|quỹ|công ty|hợp tác xã|htx|bệnh viện)\b", re.I)
 NOT_BYLINE = re.compile(r"^(?:nguồn|theo|trích|xem|tải|file|tệp|đính kèm|ghi chú|lưu ý)\b", re.I)

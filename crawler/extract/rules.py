@@ -38,7 +38,8 @@ _TIME = r"\d{1,2}\s*[:hg]\s*\d{2}(?::\d{2})?(?:\s*(?:SA|CH|AM|PM))?"
 _WEEKDAY = r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s*nhật|t[2-7]|cn|[a-z]+day)"
 _LABEL = (r"(?:ngày\s*đăng|ngày\s*cập\s*nhật|ngày\s*tạo|cập\s*nhật(?:\s*(?:ngày|lúc|lần\s*cuối))?"
           r"|đăng\s*(?:ngày|lúc)"
-          r"|tin\s*đăng\s*ngày|ngày\s*ban\s*hành|ngày|thời\s*gian|hôm\s*nay|posted\s*on|published"
+          r"|tin\s*đăng\s*ngày|ngày\s*ban\s*hành|ngày|thời\s*gian|hôm\s*nay|posted\s*on|published(?:\s*on)?"
+          r"|(?:last\s*)?updated(?:\s*on)?"
           r"|gửi\s*bởi\s*.{1,40}?\s*vào|đăng\s*bởi\s*.{1,40}?\s*(?:vào|lúc|ngày))")
 _COUNT = (r"(?:(?:lượt\s*xem|số\s*lượt\s*xem|lượt\s*đọc|xem|views?|bình\s*luận)\s*:?\s*[\d.,]+"
           r"|[\d.,]+\s*(?:lượt\s*xem|lượt\s*đọc|views?)|\d+)")
@@ -119,12 +120,27 @@ RULES: list[Rule] = [
     Rule("related-heading", "related-news lists: their heading and everything below it", cut=True,
          text=_t(r"(?:các |những )?(?:tin|bài viết|bài) (?:liên quan|mới nhất|mới|khác|cùng chuyên mục"
                  r"|cùng loại|đã đưa|đọc nhiều|xem nhiều|nổi bật|tiêu điểm)\s*:?"
-                 r"|những tin (?:mới hơn|cũ hơn)\s*:?|xem thêm|chuyên mục|danh mục")),
+                 r"|những tin (?:mới hơn|cũ hơn)\s*:?|xem thêm|chuyên mục|danh mục"
+                 r"|(?:related(?: stories| articles| posts| news| content)?|more (?:great |top )?stories"
+                 r"|you (?:may|might) also like|recommended(?: for you)?"
+                 r"|more (?:from|on|in) .{1,40}|trending(?: now)?|most (?:read|popular|viewed))\s*:?")),
     Rule("visitor-counter", "visitor counters and online counts",
          text=_t(r"(?:thống kê truy cập|thống kê" + _N + r"|(?:đang )?online" + _N
                  + r"|[\d.,]+\s*người đang online|đang (?:truy cập|online)" + _N + r"|hôm (?:nay|qua)" + _N
                  + r"|(?:tuần|tháng|năm) (?:này|trước|hiện tại)" + _N
                  + r"|(?:tổng (?:số )?)?lượt truy cập" + _N + r"|truy cập" + _N + r"|[\s|])+")),
+    Rule("advert-label", "the label an advert slot prints when its advert is not loaded",
+         text=_t(r"(?:advertisement|advertising|quảng cáo|sponsored(?: content)?|anzeige|werbung"
+                 r"|publicité)\s*")),
+    Rule("read-more", "a bare 'read more' line: a button, or the heading of a box of links mid-article",
+         text=_t(r"(?:read (?:more|next|also)|đọc (?:thêm|tiếp))\s*:?\s*[»›>]*")),
+    Rule("gallery-counter", "slideshow counters", text=_t(r"(?:image|photo|picture|slide|ảnh|hình)\s*\d+"
+                                                           r"\s*(?:of|/|trên|trong số)\s*\d+")),
+    Rule("subscribe", "newsletter and subscription calls",
+         text=_t(r"(?:subscribe|sign up|đăng ký nhận (?:tin|bản tin))(?: now| today| here)?\W*"
+                 r"|(?:subscribe|sign up) (?:to|for) (?:our|the) .{0,60}"
+                 r"|get (?:our|the) .{0,40}newsletter.{0,60}")),
+    Rule("url-line", "the page's own address printed as a line", text=_t(r"(?:url|link)?\s*:?\s*https?://\S+")),
     Rule("search-text", "search box labels and weather widget leftovers",
          text=_t(r"nhập từ khóa.{0,20}|tìm kiếm\.*|°\s*c?|\d+\s*°\s*c?")),
     Rule("breadcrumb-text", "breadcrumbs printed as text", text=_t(r"trang chủ\s*[»>/|›].{0,160}")),
