@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     select,
 )
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import dedup
@@ -198,6 +199,14 @@ _UPDATE_ARTICLE = (StoredArticle.__table__.update()
 _INSERT_URL = ArticleUrl.__table__.insert()
 
 
+SAVE_TRIES = 5
+
+
+def _lost_a_race(error: DBAPIError) -> bool:
+    """Another writer got there first: the same URL stored meanwhile, or a deadlock the server broke."""
+    return isinstance(error, IntegrityError) or str(getattr(error.orig, "sqlstate", "")).startswith("40")
+
+
 class ArticleRows(Database):
     _near_scheme_checked = False
 
@@ -206,6 +215,22 @@ class ArticleRows(Database):
 
         An article stored under a source that is not `configured` (one removed or renamed in the
         config) is taken over by the record's source, and counts as new to it.
+
+        Idempotent, also when two processes save the same URL at once (a crawl redelivered to a
+        second worker, two sources that link one page): the one that loses the race on the
+        unique URL tries again, now finds the row, and merges into it.
+        """
+        for _ in range(SAVE_TRIES - 1):
+            try:
+                return self._save_once(record, configured)
+            except (IntegrityError, OperationalError) as error:
+                if not _lost_a_race(error):
+                    raise
+        return self._save_once(record, configured)
+
+    def _save_once(self, record: ArticleRecord, configured: Collection[str] | None) -> str:
+        """One try at saving, in one transaction.
+
         Core statements on one connection, not ORM objects: a crawl saves every article it
         fetches, and the ORM's bookkeeping cost more than the crawl's extraction.
         """

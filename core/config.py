@@ -158,6 +158,24 @@ class CrawlConfig(Strict):
     time_limit: Duration = "30m"
 
 
+class ClusterConfig(Strict):
+    """The [cluster] table: crawls run as Celery tasks on `deptfeeds worker`s, through a Redis broker.
+
+    Needs a store that every machine reaches (PostgreSQL): the workers record their runs there,
+    and the locks that keep one crawl per source live there.
+    """
+
+    broker: NonEmpty  # "redis://host:6379/0"
+    queue: NonEmpty = "deptfeeds"
+
+    @field_validator("broker")
+    @classmethod
+    def _redis(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("redis", "rediss"):
+            raise ValueError(f"the broker must be a Redis URL (redis://host:6379/0), not {value!r}")
+        return value
+
+
 class Config(Strict):
     """The whole file; `path` is where it was read from, for messages and relative paths."""
 
@@ -168,6 +186,14 @@ class Config(Strict):
     schedule: ScheduleConfig = Field(default_factory=lambda: ScheduleConfig(every="2h"))
     sources: list[Source] = Field(min_length=1)
     topics: list[Topic] = Field(default_factory=list)
+    cluster: ClusterConfig | None = None
+
+    @model_validator(mode="after")
+    def _shared_store(self) -> Config:
+        if self.cluster is not None and self.store.url.startswith("sqlite"):
+            raise ValueError("[cluster] needs a store every machine reaches: set [store] url to a "
+                             "PostgreSQL URL (postgresql+psycopg://user@host/db), not SQLite")
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:

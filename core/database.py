@@ -1,7 +1,8 @@
 """The database under the store: one declarative base, aware UTC datetimes, the engine and migrations.
 
 SQLAlchemy, so another database URL can be given; SQLite by default, in WAL mode with one
-short transaction per article, so a killed process never leaves the store corrupt. Each
+short transaction per article, so a killed process never leaves the store corrupt; PostgreSQL
+(`postgresql+psycopg://…`) for stores that several machines share. Each
 table is declared by the module that owns it (articles, runs, sources, dedup, locks) on this
 one base; the store imports them all before it creates the schema.
 """
@@ -9,6 +10,7 @@ one base; the store imports them all before it creates the schema.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -18,9 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import DateTime, TypeDecorator, create_engine, event, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Computed, DateTime, TypeDecorator, create_engine, event, inspect, text
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.schema import CreateColumn
 
@@ -48,6 +51,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+@compiles(Computed, "postgresql")
+def _stored_computed(column: Computed, compiler: Any, **kw: Any) -> str:
+    """PostgreSQL computes a column for an index only when it stores it (SQLite's may stay virtual)."""
+    expression = compiler.sql_compiler.process(column.sqltext, include_table=False, literal_binds=True)
+    return f"GENERATED ALWAYS AS ({expression}) STORED"
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -86,6 +96,26 @@ def explain(error: BaseException, url: str) -> str:
     return message
 
 
+def is_postgresql(bind: Engine | Connection) -> bool:
+    return bind.dialect.name == "postgresql"
+
+
+def advisory_key(name: str) -> int:
+    """A PostgreSQL advisory lock key (a signed 64-bit integer) for a lock name."""
+    digest = hashlib.sha256(f"deptfeeds:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def schema_lock(connection: Connection) -> None:
+    """On PostgreSQL, let one process at a time create or upgrade the schema (until commit).
+
+    Two workers starting together would otherwise both create the same tables and one fail.
+    SQLite needs nothing: its writers already take turns.
+    """
+    if is_postgresql(connection):
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key("schema")})
+
+
 def _sqlite_pragmas(engine: Engine, read_only: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -117,36 +147,40 @@ def open_engine(url: str, read_only: str = "") -> Engine:
     # Last in, first out: the same pooled connection serves transaction after transaction, so
     # its SQLite page cache stays valid (two connections taken in turn each find the other's
     # writes and drop their cache: 84 instead of 54 page reads per indexed article at 1M).
-    engine = create_engine(url, pool_use_lifo=True)
     if make_url(url).drivername.startswith("sqlite"):
+        engine = create_engine(url, pool_use_lifo=True)
         _sqlite_pragmas(engine, bool(read_only))
-    return engine
+        return engine
+    # A database server can restart under a long-running scheduler or worker: a pooled
+    # connection is checked before use and replaced if the server dropped it.
+    return create_engine(url, pool_use_lifo=True, pool_pre_ping=True)
 
 
 def create_schema(engine: Engine) -> None:
     """Create missing tables, then bring tables an older version created up to date."""
-    Base.metadata.create_all(engine)
-    _add_missing_columns(engine)
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Add columns and indexes that newer versions declare to tables an older version created."""
-    inspector = inspect(engine)
     with engine.begin() as connection:
-        for table in Base.metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present and column.computed is not None:
-                    # The database computes the column, so adding it backfills every row.
-                    spec = CreateColumn(column).compile(dialect=engine.dialect)
-                    connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {spec}"))
-                elif column.name not in present and column.server_default is not None:
-                    kind = column.type.compile(engine.dialect)
-                    default = column.server_default.arg  # type: ignore[attr-defined]
-                    connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} '
-                                            f"{kind} NOT NULL DEFAULT {default}"))
-            for index in table.indexes:
-                index.create(connection, checkfirst=True)
+        schema_lock(connection)
+        Base.metadata.create_all(connection)
+        _add_missing_columns(connection)
+
+
+def _add_missing_columns(connection: Connection) -> None:
+    """Add columns and indexes that newer versions declare to tables an older version created."""
+    inspector = inspect(connection)
+    for table in Base.metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present and column.computed is not None:
+                # The database computes the column, so adding it backfills every row.
+                spec = CreateColumn(column).compile(dialect=connection.dialect)
+                connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {spec}"))
+            elif column.name not in present and column.server_default is not None:
+                kind = column.type.compile(connection.dialect)
+                default = column.server_default.arg  # type: ignore[attr-defined]
+                connection.execute(text(f'ALTER TABLE {table.name} ADD COLUMN {column.name} '
+                                        f"{kind} NOT NULL DEFAULT {default}"))
+        for index in table.indexes:
+            index.create(connection, checkfirst=True)
 
 
 class Database:

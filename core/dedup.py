@@ -28,7 +28,7 @@ from sqlalchemy import Float, ForeignKey, Integer, LargeBinary, Text, bindparam,
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.database import Base, Database
+from core.database import Base, Database, schema_lock
 
 _SPACE = re.compile(r"\s+")
 
@@ -95,23 +95,31 @@ _DROP_DOC = text("DELETE FROM near_docs WHERE article_id = :id")
 _NEIGHBOURS = text("SELECT other_id FROM near_pairs WHERE article_id = :id")
 _DROP_PAIR = text("DELETE FROM near_pairs WHERE article_id = :a AND other_id = :b")
 # The statements run for every article go to the DB-API cursor as they are, in the same
-# transaction: 3 us each against 15 through SQLAlchemy's result objects.
+# transaction: 3 us each against 15 through SQLAlchemy's result objects. They are written
+# with SQLite's "?" and given "%s" for drivers of the format style (psycopg); the SQL itself
+# (ON CONFLICT, IS DISTINCT FROM) is what SQLite and PostgreSQL both understand.
 _ARTICLE = "SELECT title, body_text FROM articles WHERE id = ?"
 _OLD_BANDS = "SELECT bands FROM near_docs WHERE article_id = ?"
 _ADD_DOC = "INSERT INTO near_docs (article_id, bands) VALUES (?, ?)"
-_ADD_BANDS = "INSERT OR IGNORE INTO near_bands (band, article_id) VALUES (?, ?)"
+_ADD_BANDS = "INSERT INTO near_bands (band, article_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
 _CANDIDATES = ("SELECT a.id, a.title, a.body_text FROM articles AS a WHERE a.id IN ("
                "SELECT article_id FROM near_bands WHERE band IN ({marks}) AND article_id != ? "
                "GROUP BY article_id HAVING count(*) >= {min_bands})")
 _UNPAIRED = "UPDATE articles SET cluster_id = NULL WHERE id = ? AND cluster_id IS NOT NULL"
-_ADD_PAIR = text("INSERT OR REPLACE INTO near_pairs (article_id, other_id, similarity) VALUES (:a, :b, :s)")
+_ADD_PAIR = text("INSERT INTO near_pairs (article_id, other_id, similarity) VALUES (:a, :b, :s) "
+                 "ON CONFLICT (article_id, other_id) DO UPDATE SET similarity = excluded.similarity")
 _EARLIEST = text(
     "SELECT id FROM articles WHERE id IN :ids ORDER BY coalesce(published, first_seen), id LIMIT 1"
 ).bindparams(bindparam("ids", expanding=True))
 _CLUSTER_OF = text("SELECT cluster_id FROM articles WHERE id = :id")
 _SET_CLUSTER = text(
-    "UPDATE articles SET cluster_id = :cluster WHERE id IN :ids AND cluster_id IS NOT :cluster"
+    "UPDATE articles SET cluster_id = :cluster WHERE id IN :ids AND cluster_id IS DISTINCT FROM :cluster"
 ).bindparams(bindparam("ids", expanding=True))
+
+
+def _raw(db: Connection, sql: str) -> str:
+    """A statement for the DB-API cursor, its "?" marks in the driver's own style."""
+    return sql if db.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
 
 
 def _pack(keys: list[int]) -> bytes:
@@ -126,7 +134,7 @@ def _unpack(blob: bytes) -> list[int]:
 
 def _unindex(db: Connection, article_id: int) -> set[int]:
     """Take an article out of the index; return the articles it was paired with."""
-    row = db.connection.cursor().execute(_OLD_BANDS, (article_id,)).fetchone()
+    row = db.connection.cursor().execute(_raw(db, _OLD_BANDS), (article_id,)).fetchone()
     if row is None:
         return set()  # never indexed, so never paired
     bands = [{"band": band, "id": article_id} for band in _unpack(row[0])]
@@ -176,22 +184,22 @@ def cluster_article(db: Connection, article_id: int, near: str | None = None) ->
 
     cursor = db.connection.cursor()
     if near is None:
-        near = near_text(*cursor.execute(_ARTICLE, (article_id,)).fetchone())
+        near = near_text(*cursor.execute(_raw(db, _ARTICLE), (article_id,)).fetchone())
     before = _unindex(db, article_id)
     items, keys = index_keys(near)
-    cursor.execute(_ADD_DOC, (article_id, _pack(keys)))
+    cursor.execute(_raw(db, _ADD_DOC), (article_id, _pack(keys)))
     pairs = []
     if keys:
         distinct = sorted(set(keys))
-        cursor.executemany(_ADD_BANDS, [(band, article_id) for band in distinct])
+        cursor.executemany(_raw(db, _ADD_BANDS), [(band, article_id) for band in distinct])
         candidates = _CANDIDATES.format(marks=",".join("?" * len(distinct)), min_bands=MIN_BANDS)
-        cursor.execute(candidates, (*distinct, article_id))
+        cursor.execute(_raw(db, candidates), (*distinct, article_id))
         for other_id, other_title, other_body in cursor.fetchall():
             similarity = jaccard(items, shingles(near_text(other_title, other_body)))
             if similarity >= THRESHOLD:
                 pairs.append((other_id, similarity))
     if not pairs and not before:  # alone before and after: the common case, kept cheap
-        cursor.execute(_UNPAIRED, (article_id,))
+        cursor.execute(_raw(db, _UNPAIRED), (article_id,))
         return None
     if pairs:
         db.execute(_ADD_PAIR, [{"a": a, "b": b, "s": s} for other, s in pairs
@@ -243,6 +251,7 @@ def ensure_scheme(db: Connection) -> bool:
     """
     from core.neardup import SCHEME
 
+    schema_lock(db)  # two processes starting on one PostgreSQL store: one re-indexes, the other waits
     stored = list(db.execute(text("SELECT scheme FROM near_scheme")).scalars())
     if stored == [SCHEME]:
         return False

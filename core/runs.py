@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, func, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.database import Base, Database, UTCDateTime, utcnow
+
+# Set by `deptfeeds worker` for the crawl processes it starts: whose run it is.
+WORKER_ENV = "DEPTFEEDS_WORKER"
 
 
 class CrawlRun(Base):
@@ -29,13 +33,16 @@ class CrawlRun(Base):
     skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     errors: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     # faults met on the way to pages that answered in the end (a 500 retried, then 200)
-    recovered: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default="'[]'")
+    recovered: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # the `deptfeeds worker` that ran the crawl ("" when it ran on its own or under a lone scheduler)
+    worker: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
 
 
 class RunRows(Database):
     def start_run(self, source_id: str) -> int:
         with self.session() as s:
-            run = CrawlRun(source_id=source_id, started=utcnow(), status="running")
+            run = CrawlRun(source_id=source_id, started=utcnow(), status="running",
+                           worker=os.environ.get(WORKER_ENV, ""))
             s.add(run)
             s.flush()
             return run.id

@@ -183,6 +183,16 @@ def cmd_schedule(args: argparse.Namespace, config: Config) -> int:
     return serve(config, ["-q"] if args.quiet else ["-v"] * args.verbose)
 
 
+def cmd_worker(args: argparse.Namespace, config: Config) -> int:
+    from scheduler.worker import serve
+
+    if config.cluster is None:
+        raise CommandError(f"{config.path} has no [cluster] table: a worker needs its broker "
+                           '(broker = "redis://host:6379/0") and a PostgreSQL store')
+    return serve(config, ["-q"] if args.quiet else ["-v"] * args.verbose, args.concurrency, args.name,
+                 verbose=args.verbose > 1)
+
+
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     from core.store import Store
     from scheduler.status import collect, render_json, render_table
@@ -299,6 +309,15 @@ def parser() -> argparse.ArgumentParser:
     add("schedule", cmd_schedule, "recrawl every source on its schedule until stopped",
         "Run in the foreground: crawl each source on its [schedule] (each crawl in its own process), "
         "rebuild the feeds a crawl changed, and stop cleanly on SIGTERM or Ctrl-C.")
+    worker = add("worker", cmd_worker, "run the crawls a clustered scheduler queues, until stopped",
+                 "With [cluster] in the config: take 'crawl source X' and 'rebuild feeds' tasks from the "
+                 "Redis broker and run them (each crawl in its own process, with the time limit); run "
+                 "one on as many machines as you like. Stops cleanly on SIGTERM or Ctrl-C, letting "
+                 "running crawls finish.")
+    worker.add_argument("--concurrency", type=int, default=2, metavar="N",
+                        help="crawls at the same time in this worker (default: 2)")
+    worker.add_argument("--name", metavar="NAME",
+                        help="this worker's name in logs and crawl runs (default: deptfeeds-PID@HOST)")
     status = add("status", cmd_status, "show each source's last and next run, failures and flags",
                  "Show each source's last run, next run, stored articles, consecutive failures, "
                  "last error, and flags for sources that keep failing, stopped yielding articles, "

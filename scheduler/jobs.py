@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.config import Config, parse_duration
 from core.locks import BUSY_EXIT, LockBusy, close_running_runs, crawl_lock_name, holding, lock_dir
@@ -33,13 +34,13 @@ POLL = 0.2
 class Crawl:
     """One crawl child process: its output forwarded to our log, its time limit enforced."""
 
-    def __init__(self, source_id: str, config: Config, log_flags: list[str]):
+    def __init__(self, source_id: str, config: Config, log_flags: list[str], **popen: Any):
         self.source_id = source_id
         command = [sys.executable, "-m", "deptfeeds", "crawl", "--source", source_id,
                    "--config", str(config.path), *log_flags]
         # A session of its own: Ctrl-C in a terminal reaches only the scheduler, which decides.
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, errors="replace", start_new_session=True)
+                                        text=True, errors="replace", start_new_session=True, **popen)
         self.tail: deque[str] = deque(maxlen=20)
         self.stop_reason: str | None = None
         self.timed_out = False
@@ -99,6 +100,7 @@ class Runtime:
     config: Config
     store: Store
     log_flags: list[str] = field(default_factory=list)
+    popen: dict[str, Any] = field(default_factory=dict)  # more for each crawl's Popen (a worker's)
     stopping: threading.Event = field(default_factory=threading.Event)
     crawls: dict[str, Crawl] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -121,8 +123,13 @@ class Runtime:
         with self._lock:
             return list(self.crawls.values())
 
-    def rebuild(self, sources: set[str]) -> int:
-        """Rebuild the feeds of these sources and the combined one; return how many files changed."""
+    def crawl(self, source_id: str) -> None:
+        """Run a due crawl here, in a child process (with [cluster]: on a worker, scheduler/cluster.py)."""
+        crawl_and_record(self, source_id)
+
+    def rebuild(self, sources: set[str]) -> int | None:
+        """Rebuild the feeds of these sources and the combined one; return how many files changed
+        (None when the rebuild was handed to someone else)."""
         from feeds.build import build_feeds
 
         with self._build_lock:
@@ -145,7 +152,7 @@ def crawl_job(source_id: str) -> None:
     if _runtime.stopping.is_set():
         log.info("%s: not starting a crawl, the scheduler is stopping", source_id)
         return
-    crawl_and_record(_runtime, source_id)
+    _runtime.crawl(source_id)
 
 
 def crawl_and_record(runtime: Runtime, source_id: str) -> list[CrawlRun]:
@@ -155,7 +162,7 @@ def crawl_and_record(runtime: Runtime, source_id: str) -> list[CrawlRun]:
     before, started = store.last_run_id(), utcnow()
     flagged = {flag.kind for flag in source_status(store, config, source).flags}
     log.info("%s: crawl starts", source_id)
-    crawl = Crawl(source_id, config, runtime.log_flags)
+    crawl = Crawl(source_id, config, runtime.log_flags, **runtime.popen)
     with runtime.running(crawl):
         code = crawl.wait(parse_duration(config.crawl.time_limit), config.crawl.time_limit)
     if code == BUSY_EXIT:  # someone else is crawling this source; their run is theirs to record
@@ -194,7 +201,8 @@ def report(runtime: Runtime, source_id: str, runs: list[CrawlRun], flagged: set[
                 run.unchanged, len(run.errors))
     if sum(run.new + run.updated for run in runs):
         changed = runtime.rebuild({source_id})
-        log.info("%s: feeds rebuilt (%d files changed)", source_id, changed)
+        if changed is not None:
+            log.info("%s: feeds rebuilt (%d files changed)", source_id, changed)
     else:
         log.info("%s: nothing new; feeds left as they are", source_id)
     status = source_status(runtime.store, runtime.config, runtime.config.source(source_id))

@@ -2,7 +2,8 @@
 
 It runs in the foreground (for systemd or a container) until SIGTERM or SIGINT, then takes no
 new crawls, lets running ones finish within the grace period, stops the rest cleanly, and
-exits 0 with store and feeds consistent. One scheduler per store, enforced by a lock.
+exits 0 with store and feeds consistent. One scheduler per store, enforced by a lock; on
+PostgreSQL a second one stands by and takes over when the first dies (scheduler/leader.py).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from core.config import Config, parse_duration
-from core.locks import LockBusy, crawl_locks, scheduler_lock
+from core.locks import LockBusy, crawl_locks
 from core.store import Store
 from scheduler import jobs
+from scheduler.cluster import runtime_for
+from scheduler.leader import LOST_LEADERSHIP, Leadership, Standby, hold_until_stopped, leading
 from scheduler.schedules import sync_jobs
 from scheduler.status import JOBS_TABLE, SHUTTING_DOWN, source_status
 
@@ -82,16 +85,19 @@ def serve(config: Config, log_flags: list[str]) -> int:
     signals.install()
     store = Store(config.store_url)
     try:
-        with scheduler_lock(config, store):
-            return _serve(config, store, log_flags, signals)
+        with leading(config, store, signals.stop) as leadership:
+            return _serve(config, store, log_flags, signals, leadership)
+    except Standby:
+        return 0
     finally:
         store.close()
 
 
-def _serve(config: Config, store: Store, log_flags: list[str], signals: StopSignal) -> int:
+def _serve(config: Config, store: Store, log_flags: list[str], signals: StopSignal,
+           leadership: Leadership | None = None) -> int:
     store.sync_sources(config.sources)
     close_leftovers(config, store)
-    runtime = jobs.Runtime(config, store, log_flags)
+    runtime = runtime_for(config, store, log_flags)
     jobs.install(runtime)
     scheduler = make_scheduler(config, store)
     scheduler.start(paused=True)
@@ -107,13 +113,13 @@ def _serve(config: Config, store: Store, log_flags: list[str], signals: StopSign
             log.info("%s: next run %s", job.name, when)
         log.info("scheduler started: %d sources, store %s; stop with SIGTERM or Ctrl-C",
                  len(config.sources), config.store_url)
-        signals.stop.wait()
+        led = hold_until_stopped(signals.stop, leadership)
         shut_down(scheduler, runtime, config, signals)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         jobs.install(None)
-    return 0
+    return 0 if led else LOST_LEADERSHIP
 
 
 def shut_down(scheduler: BackgroundScheduler, runtime: jobs.Runtime, config: Config,

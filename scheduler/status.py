@@ -16,11 +16,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect, text
 
 from core.config import Config, Source
-from core.locks import INTERRUPTED, SCHEDULER, crawl_lock_name, describe_owner, lock_held, owner_alive
+from core.locks import (
+    INTERRUPTED,
+    SCHEDULER,
+    crawl_lock_name,
+    describe_owner,
+    lock_held,
+    lock_taken,
+    owner_alive,
+)
 from core.store import CrawlRun, Store, utcnow
 
 HISTORY = 50  # runs looked at per source
 JOBS_TABLE = "apscheduler_jobs"
+STANDBY_PREFIX = "standby:"  # scheduler/leader.py names the locks of waiting schedulers so
 # What the spider records when a page no longer looks like a listing or an article.
 LAYOUT_ERRORS = ("listing page has no article links", "no article:")
 SHUTTING_DOWN = "the scheduler is shutting down"
@@ -84,13 +93,17 @@ def flags_for(config: Config, source: Source, runs: list[CrawlRun], failures: in
     return flags
 
 
-def close_dead_run(config: Config, source: Source, runs: list[CrawlRun]) -> None:
+def close_dead_run(store: Store, config: Config, source: Source, runs: list[CrawlRun]) -> None:
     """Show a run left "running" by a crawl that no longer holds its lock (SIGKILL) as failed.
 
     Only in what is shown: the next crawl records it so (core.locks.close_running_runs), and
     status writes nothing, so it works on a store it cannot write.
     """
-    if runs and runs[0].status == "running" and not lock_held(config, crawl_lock_name(source.id)):
+    if not runs or runs[0].status != "running":
+        return
+    name = crawl_lock_name(source.id)
+    taken = lock_taken(store, name)  # on PostgreSQL the server knows, whichever host holds it
+    if not (lock_held(config, name) if taken is None else taken):
         runs[0].status = "failed"
         runs[0].errors = [*runs[0].errors, {"url": source.listing[0],
                                             "error": f"{INTERRUPTED} (no process holds its crawl lock)"}]
@@ -99,7 +112,7 @@ def close_dead_run(config: Config, source: Source, runs: list[CrawlRun]) -> None
 def source_status(store: Store, config: Config, source: Source,
                   next_runs: dict[str, datetime | None] | None = None) -> SourceStatus:
     runs = store.runs(source.id, limit=HISTORY)
-    close_dead_run(config, source, runs)
+    close_dead_run(store, config, source, runs)
     finished = [r for r in runs if r.status != "running"]
     failures = 0
     for run in finished:
@@ -134,11 +147,14 @@ def next_runs(store: Store) -> dict[str, datetime | None]:
 
 def scheduler_state(store: Store) -> dict[str, Any]:
     owner = store.lock_owner(SCHEDULER)
-    if not owner_alive(owner):
+    taken = lock_taken(store, SCHEDULER)  # on PostgreSQL the server knows, whichever host holds it
+    if not (owner_alive(owner) if taken is None else taken and owner is not None):
         return {"running": False}
     assert owner is not None
+    standby = [{"pid": row.pid, "host": row.host, "since": row.since, "text": describe_owner(row)}
+               for row in store.lock_owners(STANDBY_PREFIX) if lock_taken(store, row.name)]
     return {"running": True, "pid": owner.pid, "host": owner.host, "since": owner.since,
-            "text": describe_owner(owner)}
+            "text": describe_owner(owner), "standby": standby}
 
 
 def collect(store: Store, config: Config) -> tuple[dict[str, Any], list[SourceStatus]]:
@@ -154,6 +170,8 @@ def render_table(scheduler: dict[str, Any], statuses: list[SourceStatus]) -> str
     """A table for people: one line per source, then flags and last errors underneath."""
     state = (f"scheduler: running, {scheduler['text']}" if scheduler["running"]
              else "scheduler: not running (next runs are those it planned when it stopped)")
+    for standby in scheduler.get("standby", []):
+        state += f"\nscheduler standing by to take over: {standby['text']}"
     head = (f"{'source':<12} {'last run':<14} {'result':<11} {'new':>4} {'upd':>4} {'same':>4} "
             f"{'next run':<14} {'articles':>8} {'fails':>5}  flags")
     lines = [state, "", head, "-" * len(head)]

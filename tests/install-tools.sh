@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Install the system tools some tests drive (Debian's newsboat and chromium) when missing.
+# Install the system tools and servers some tests drive when missing: Debian's newsboat and
+# chromium (feed readers), postgresql and redis-server (the shared store and the crawl queue;
+# the tests start their own servers on free ports in temporary folders, never the system's).
 # Best effort: without root or apt-get the tests that need a tool skip and say why.
 set -uo pipefail
 
 missing=()
 command -v newsboat >/dev/null 2>&1 || missing+=(newsboat)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -12,7 +12,7 @@ from core.config import load_config
 from core.store import ArticleUrl, CrawlRun, Store
 from crawler.canonical import canonical_url
 from deptfeeds.mirror import MirrorServer
-from tests.conftest import run_cli
+from tests.conftest import run_cli, use_store
 
 SOURCES = """
 [[sources]]
@@ -58,7 +58,7 @@ def write_config(folder: Path, recheck_days: float = 2.0, sources: str = SOURCES
         '[store]\nurl = "sqlite:///data/deptfeeds.db"\n\n[feeds]\ndir = "public"\n\n'
         f"[crawl]\ndelay = 0.0\nconcurrency_per_domain = 8\nrecheck_days = {recheck_days}\n"
         + sources, encoding="utf-8")
-    return path
+    return use_store(path)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from core.neardup import jaccard, near_text, shingles
 from core.store import ArticleRecord, ArticleUrl, Store, StoredArticle
 from crawler.canonical import canonical_url
 from deptfeeds.mirror import MirrorServer
+from tests.conftest import fresh_store, use_store
 from tests.sample_crawl import Crawl, crawl, write_config
 
 BODY = ("Ngày 16/01/2020, Sở Khoa học và Công nghệ Lạng Sơn đã tổ chức Hội nghị tổng kết hoạt động "
@@ -32,8 +34,8 @@ class FakeSource:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+def store(store_url: str) -> Store:
+    store = Store(store_url)
     store.sync_sources([FakeSource("langson", "Lạng Sơn"), FakeSource("bacgiang", "Bắc Giang")])
     yield store
     store.close()
@@ -89,9 +91,12 @@ def test_an_edit_updates_the_row_and_nothing_else_is_written(store: Store) -> No
 # A crawl of the bundled sample sites (read-only, shared mirror).
 
 @pytest.fixture(scope="module")
-def sample_crawl(mirror: MirrorServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Crawl, Path]:
-    config = write_config(tmp_path_factory.mktemp("samples"))
-    return crawl(config, mirror), config
+def sample_crawl(mirror: MirrorServer, tmp_path_factory: pytest.TempPathFactory, store_backend: str,
+                 request: pytest.FixtureRequest) -> Iterator[tuple[Crawl, Path]]:
+    folder = tmp_path_factory.mktemp("samples")
+    with fresh_store(store_backend, folder, request) as url:
+        config = use_store(write_config(folder), url)
+        yield crawl(config, mirror), config
 
 
 def rows(config: Path) -> tuple[list[StoredArticle], dict[str, int]]:

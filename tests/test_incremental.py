@@ -21,6 +21,9 @@ from deptfeeds.mirror import MirrorServer, serving
 from tests.conftest import SAMPLES
 from tests.sample_crawl import build, crawl, stored_urls, write_config
 
+# Every test here touches the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("store_url")
+
 EDITED = ("sokhcn.langson.gov.vn/index.php/hoi-thao-khoa-hoc-cong-nghe-va-doi-moi-sang-tao-day-nhanh-"
           "qua-trinh-phuc-hoi-va-phat-trien-kinh-te-xa-hoi.html")
 EDITED_URL = "http://" + EDITED.removesuffix(".html")

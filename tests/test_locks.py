@@ -14,7 +14,10 @@ from core.config import load_config
 from core.locks import HOST, LockBusy, crawl_locks, scheduler_lock
 from core.store import Store
 from deptfeeds.mirror import MirrorServer
-from tests.conftest import run_cli, start_cli
+from tests.conftest import run_cli, start_cli, use_store
+
+# Every test here touches the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("store_url")
 
 CONFIG = '''
 [store]
@@ -34,7 +37,7 @@ listing = ["http://sokhcn.vidu.gov.vn/tin-tuc/"]
 def config_path(tmp_path: Path) -> Path:
     path = tmp_path / "deptfeeds.toml"
     path.write_text(CONFIG, encoding="utf-8")
-    return path
+    return use_store(path)
 
 
 @pytest.fixture

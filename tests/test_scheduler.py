@@ -18,7 +18,10 @@ from core.locks import crawl_locks
 from core.store import CrawlRun, Store
 from deptfeeds.mirror import MirrorServer
 from scheduler.status import next_runs
-from tests.conftest import run_cli, start_cli
+from tests.conftest import run_cli, start_cli, use_store
+
+# Every test here touches the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("store_url")
 
 LANGSON = '''
 [[sources]]
@@ -47,7 +50,7 @@ def write_config(folder: Path, schedule: str, *sources: str, crawl: str = "delay
     path = folder / "deptfeeds.toml"
     path.write_text(f'[store]\nurl = "sqlite:///data/deptfeeds.db"\n\n[crawl]\n{crawl}\n\n'
                     f'[schedule]\n{schedule}\n' + "".join(sources), encoding="utf-8")
-    return path
+    return use_store(path)
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> None:
@@ -64,7 +67,7 @@ class Scheduler:
     def __init__(self, config: Path, mirror: MirrorServer):
         self.config, self.log = config, config.parent / f"schedule-{time.monotonic_ns()}.log"
         self.process = start_cli("schedule", "--config", str(config), log=self.log, proxy=mirror)
-        self.store = Store(f"sqlite:///{config.parent / 'data' / 'deptfeeds.db'}")
+        self.store = Store(load_config(config).store_url)
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8")
@@ -136,7 +139,7 @@ def test_a_scheduled_recrawl_fetches_no_known_article(tmp_path: Path, schedulers
                                                       fixture_mirror: MirrorServer) -> None:
     config = write_config(tmp_path, 'every = "1h"\njitter = "0s"', VIDU)
     assert run_cli("crawl", "--config", str(config), proxy=fixture_mirror).returncode == 0
-    known = {a.url for a in Store(f"sqlite:///{tmp_path / 'data' / 'deptfeeds.db'}").articles("vidu")}
+    known = {a.url for a in Store(load_config(config).store_url).articles("vidu")}
     hits_before = len(fixture_mirror.hits)
 
     scheduler = schedulers(config)  # a new job's first run is right away
@@ -216,7 +219,7 @@ def test_a_crawl_that_crashes_is_recorded_failed_and_the_scheduler_carries_on(tm
 
 def test_a_source_crawled_by_someone_else_is_skipped_this_time(tmp_path: Path, schedulers) -> None:
     config = write_config(tmp_path, 'every = "1h"\njitter = "0s"', VIDU)
-    store = Store(f"sqlite:///{tmp_path / 'data' / 'deptfeeds.db'}")
+    store = Store(load_config(config).store_url)
     with crawl_locks(load_config(config), store, ["vidu"]):  # as a one-off `deptfeeds crawl` would
         scheduler = schedulers(config)
         wait_for(lambda: "vidu: skipped this time" in scheduler.output(), "the scheduled run to give way")
@@ -257,7 +260,9 @@ def test_a_crawl_over_its_time_limit_is_stopped_and_recorded_failed(tmp_path: Pa
 @pytest.mark.parametrize("stop_with", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_second_scheduler_on_the_same_store_refuses_to_start(tmp_path: Path, schedulers,
                                                                fixture_mirror: MirrorServer,
-                                                               stop_with: int) -> None:
+                                                               stop_with: int, store_backend: str) -> None:
+    if store_backend == "postgresql":
+        pytest.skip("on PostgreSQL a second scheduler stands by instead (tests/test_leader.py)")
     config = write_config(tmp_path, NEVER_SOON, LANGSON)
     first = schedulers(config)
     wait_for(first.started, "the first scheduler to start")
@@ -279,7 +284,7 @@ def test_a_second_scheduler_on_the_same_store_refuses_to_start(tmp_path: Path, s
 
 def test_a_restart_with_a_changed_config_updates_the_jobs(tmp_path: Path, schedulers) -> None:
     config = write_config(tmp_path, NEVER_SOON, LANGSON, VIDU)
-    store = Store(f"sqlite:///{tmp_path / 'data' / 'deptfeeds.db'}")
+    store = Store(load_config(config).store_url)
 
     def restart() -> str:
         scheduler = schedulers(config)

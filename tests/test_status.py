@@ -10,10 +10,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import feedparser
+import pytest
 
 from deptfeeds.cli import main
 from deptfeeds.mirror import MirrorServer
-from tests.conftest import run_cli
+from tests.conftest import run_cli, use_store
+
+# Every test here touches the store: each runs on SQLite and on PostgreSQL.
+pytestmark = pytest.mark.usefixtures("store_url")
 
 
 def write_config(folder: Path, listing: str, schedule: str = "") -> Path:
@@ -33,7 +37,7 @@ id = "vidu"
 name = "Sở KH&CN Ví Dụ"
 listing = ["{listing}"]
 ''', encoding="utf-8")
-    return path
+    return use_store(path)
 
 
 def status(config: Path, *args: str) -> str:
