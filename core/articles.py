@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    text,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -72,7 +73,7 @@ class StoredArticle(Base):
     image_url: Mapped[str | None] = mapped_column(Text)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The files it attaches, in page order: [{"url", "title", "type", "length"?}] (core/files.py).
-    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="'[]'")
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     published: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     date_source: Mapped[str | None] = mapped_column(String(32))
     extraction: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)

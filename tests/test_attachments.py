@@ -159,7 +159,7 @@ def test_a_server_answer_describes_a_file() -> None:
 
 
 def test_an_old_store_gains_attachments_and_file_heads(tmp_path: Path) -> None:
-    old_store(tmp_path / "store.db")
+    old_store(f"sqlite:///{tmp_path / 'store.db'}")
     store = Store(f"sqlite:///{tmp_path / 'store.db'}")
     try:
         schema = inspect(store.engine)
