@@ -318,14 +318,21 @@ def close_running_runs(store: LockRows, config: Config, source_id: str, reason: 
 
 @contextmanager
 def crawl_locks(config: Config, store: LockRows, source_ids: Sequence[str],
-                wait: float = 0) -> Iterator[None]:
-    """Hold the crawl lock of every source (all or none), then close runs dead crawls left open."""
+                wait: float = 0, skip_busy: bool = False) -> Iterator[list[str]]:
+    """Hold the crawl lock of every source (all or none), then close runs dead crawls left open.
+
+    With `skip_busy` (a batch of sources in one process), a source being crawled elsewhere is
+    left out, said so, and the others go on; LockBusy only when every one is busy. Yields the
+    sources whose locks are held.
+    """
     deadline = time.monotonic() + wait
+    taken: list[str] = []
     with ExitStack() as held:
         for source_id in source_ids:
             name = crawl_lock_name(source_id)
             try:
                 held.enter_context(holding(store, lock_dir(config), name))
+                taken.append(source_id)
                 continue
             except LockBusy as busy:
                 owner = busy
@@ -335,11 +342,18 @@ def crawl_locks(config: Config, store: LockRows, source_ids: Sequence[str],
                 try:
                     remaining = max(deadline - time.monotonic(), 0)
                     held.enter_context(holding(store, lock_dir(config), name, remaining))
+                    taken.append(source_id)
                     continue
                 except LockBusy as busy:
                     owner = busy
             hint = f"still busy after waiting {wait:g}s" if wait else "try again later or pass --wait SECONDS"
-            raise LockBusy(f"source {source_id!r} is being crawled right now by {owner}; {hint}")
-        for source_id in source_ids:
+            busy_text = f"source {source_id!r} is being crawled right now by {owner}; {hint}"
+            if not skip_busy:
+                raise LockBusy(busy_text)
+            log.warning("skipped this time: %s", busy_text)
+        if not taken:
+            raise LockBusy(busy_text if len(source_ids) == 1 else
+                           f"every source asked for is being crawled right now ({', '.join(source_ids)})")
+        for source_id in taken:
             close_running_runs(store, config, source_id, INTERRUPTED)
-        yield
+        yield taken

@@ -76,7 +76,7 @@ def summary_table(runs: Sequence) -> str:
 
 
 def _crawl(config: Config, sources: list[str] | None, overrides: dict | None = None,
-           wait: float = 0) -> list:
+           wait: float = 0, skip_busy: bool = False) -> list:
     from core.locks import crawl_locks
     from core.store import Store
     from crawler.runner import crawl
@@ -87,8 +87,8 @@ def _crawl(config: Config, sources: list[str] | None, overrides: dict | None = N
     store = Store(config.store_url)
     try:
         # Never two crawls of one source at once, whoever started them (LockBusy says who).
-        with crawl_locks(config, store, sources or [s.id for s in config.sources], wait):
-            return crawl(config, sources, {"LOG_LEVEL": SCRAPY_LOG_LEVEL, **(overrides or {})})
+        with crawl_locks(config, store, sources or [s.id for s in config.sources], wait, skip_busy) as held:
+            return crawl(config, held, {"LOG_LEVEL": SCRAPY_LOG_LEVEL, **(overrides or {})})
     finally:
         store.close()
 
@@ -126,7 +126,7 @@ def crawl_exit(runs: Sequence) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace, config: Config) -> int:
-    runs = _crawl(config, args.source, wait=args.wait)
+    runs = _crawl(config, args.source, wait=args.wait, skip_busy=args.skip_busy)
     print(summary_table(runs))
     return crawl_exit(runs)
 
@@ -159,7 +159,7 @@ def cmd_prune(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    runs = _crawl(config, args.source, wait=args.wait)
+    runs = _crawl(config, args.source, wait=args.wait, skip_busy=args.skip_busy)
     print(summary_table(runs))
     _report_build(_build(config))  # what was stored is whole: the feeds may show it
     return crawl_exit(runs)
@@ -295,6 +295,9 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                          help="if a source is being crawled already, wait this long for it "
                               f"(default: refuse at once, exit status {BUSY_EXIT})")
+        sub.add_argument("--skip-busy", action="store_true",
+                         help="leave out sources being crawled already and crawl the others "
+                              f"(exit status {BUSY_EXIT} only when all are busy)")
     build = add("build", cmd_build, "write the feeds from the store",
                 "Write every feed from what is stored; files whose content did not change are left alone, "
                 "feeds of sources and topics no longer in the config are removed.")

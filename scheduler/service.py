@@ -54,7 +54,9 @@ def make_scheduler(config: Config, store: Store) -> BackgroundScheduler:
     """APScheduler configured once: persistent jobs in the store, one crawl per source at a time."""
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE)},
-        executors={"default": ThreadPoolExecutor(config.schedule.parallel)},
+        # One thread per due source that may wait on its batch; scheduler/jobs.py's Batcher
+        # keeps the crawl processes to `parallel`.
+        executors={"default": ThreadPoolExecutor(config.schedule.parallel * config.schedule.batch)},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": round(parse_duration(config.schedule.misfire_grace))},
         timezone=UTC,

@@ -307,3 +307,30 @@ def test_a_restart_with_a_changed_config_updates_the_jobs(tmp_path: Path, schedu
     assert (local.hour, local.minute) == (6, 30)
     assert changed["vidu-about"] == planned["vidu"]  # the same yearly slot
     store.close()
+
+
+def test_sources_due_together_share_one_crawl_process_and_keep_their_own_runs(tmp_path: Path,
+                                                                               schedulers) -> None:
+    config = write_config(tmp_path, 'every = "1h"\njitter = "0s"', LANGSON, VIDU, VIDU_ABOUT)
+    scheduler = schedulers(config)
+    wait_for(lambda: all(scheduler.finished_runs(s) for s in ("langson", "vidu", "vidu-about")),
+             "a run of each source")
+    assert scheduler.stop() == 0, scheduler.output()
+    starts = [line for line in scheduler.output().splitlines() if line.endswith(": crawl starts")]
+    assert len(starts) == 1 and all(s in starts[0] for s in ("langson", "vidu", "vidu-about")), starts
+    # one source failing in the batch fails only itself
+    assert [r.status for r in scheduler.runs("langson")] == ["ok"]
+    assert [r.status for r in scheduler.runs("vidu")] == ["ok"]
+    assert [r.status for r in scheduler.runs("vidu-about")] == ["failed"]
+    feeds = tmp_path / "public"
+    assert len(parsed_feed(feeds / "langson.atom").entries) > 0 and parsed_feed(feeds / "vidu.rss").entries
+
+
+def test_batch_1_crawls_each_source_in_a_process_of_its_own(tmp_path: Path, schedulers) -> None:
+    config = write_config(tmp_path, 'every = "1h"\njitter = "0s"\nbatch = 1', LANGSON, VIDU)
+    scheduler = schedulers(config)
+    wait_for(lambda: all(scheduler.finished_runs(s) for s in ("langson", "vidu")), "a run of each source")
+    assert scheduler.stop() == 0, scheduler.output()
+    starts = sorted(line.split()[-3] for line in scheduler.output().splitlines()
+                    if line.endswith(": crawl starts"))
+    assert starts == ["langson:", "vidu:"]
