@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
-from core.fields import NonEmpty, Pattern, Selectors, Strict
+from core.fields import Fallbacks, NonEmpty, Pattern, Selectors, Strict
 
 GENERIC = "generic"
 
@@ -36,6 +36,9 @@ class Family(Selectors):
     keep_params: list[NonEmpty] = Field(default_factory=list)  # the query parameters naming an article
     print_views: list[PrintView] = Field(default_factory=list)
     canonical_from_form_action: bool = False  # <form action> may name the page (ASP.NET WebForms)
+    # Markup only this CMS prints (a generator meta, its own classes): `deptfeeds discover` tells
+    # the family of a site it has never seen by how many of these its pages match.
+    fingerprints: Fallbacks = ()
 
 
 class FamiliesError(Exception):

@@ -8,10 +8,11 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import DBAPIError
 
-from core.config import Config, ConfigError, load_config
+from core.config import Config, ConfigError, config_path, load_config
 from core.database import explain
 from core.locks import BUSY_EXIT, LockBusy
 from core.store import StoreError
@@ -193,6 +194,49 @@ def cmd_worker(args: argparse.Namespace, config: Config) -> int:
                  verbose=args.verbose > 1)
 
 
+def _fetcher(config: Config | None):
+    from core.config import CrawlConfig
+    from crawler.preview import Fetcher
+
+    return Fetcher((config.crawl if config else CrawlConfig()).user_agent)
+
+
+def cmd_discover(args: argparse.Namespace, config: Config | None) -> int:
+    from crawler.discover import discover
+    from crawler.preview import FetchError
+    from deptfeeds.onboard import add_source, as_json, discovery_text
+
+    if urlsplit(args.url).scheme not in ("http", "https") or not urlsplit(args.url).hostname:
+        print(f"deptfeeds: not a web address: {args.url!r} (give http://… or https://…)", file=sys.stderr)
+        return 2
+    try:
+        found = discover(_fetcher(config), args.url, articles=args.articles,
+                         progress=lambda message: print(f"discover: {message}", file=sys.stderr))
+    except FetchError as exc:
+        raise CommandError(f"cannot read the page: {exc}") from None
+    added = None
+    if args.add and found.source is not None:
+        assert config is not None
+        try:
+            add_source(config.path, found.source, set(family_names()))
+        except (ValueError, ConfigError) as exc:
+            raise CommandError(str(exc)) from None
+        added = config.path
+    print(as_json(found) if args.json else discovery_text(found, added))
+    return 0 if found.source is not None else 1
+
+
+def cmd_preview(args: argparse.Namespace, config: Config) -> int:
+    from crawler.preview import preview
+    from deptfeeds.onboard import as_json, preview_table
+
+    if args.source not in {s.id for s in config.sources}:
+        raise CommandError(f"unknown source: {args.source} (see `deptfeeds sources`)")
+    shown = preview(_fetcher(config), config.source(args.source), args.articles)
+    print(as_json(shown) if args.json else preview_table(shown))
+    return 0 if shown.usable else 1
+
+
 def cmd_status(args: argparse.Namespace, config: Config) -> int:
     from core.store import Store
     from scheduler.status import collect, render_json, render_table
@@ -331,6 +375,26 @@ def parser() -> argparse.ArgumentParser:
                "build the feeds and print a per-source summary.")
     demo.add_argument("--fresh", action="store_true",
                       help="start from an empty store and feed folder")
+    discover = add("discover", cmd_discover, "find a site's news listing and family; print its source entry",
+                   "Read a page of a department site (its homepage will do): say whether it publishes a "
+                   "feed already, find its news listings and CMS family, preview the best listings and "
+                   "three of their articles as a crawl would read them (nothing is stored), and print the "
+                   "source entry to paste, or append it to the config with --add. Exit 0: an entry was "
+                   "found; 1: no usable listing; 2: bad arguments.")
+    discover.add_argument("url", help="a page of the site, e.g. https://sokhcn.langson.gov.vn/")
+    discover.add_argument("--add", action="store_true", help="append the entry to the config file "
+                          "(validated; comments and layout kept)")
+    discover.add_argument("--json", action="store_true", help="the findings as JSON, for scripts")
+    discover.add_argument("--articles", type=int, default=3, metavar="N",
+                          help="articles to preview (default 3)")
+    preview = add("preview", cmd_preview, "show what a configured source gives, storing nothing",
+                  "Read the source's first listing page and three of its articles with its family and "
+                  "selectors, as a crawl would, and show what each gives (title, date, author, text "
+                  "length, images, files, chrome left). Nothing is stored and no feed is touched.")
+    preview.add_argument("source", help="the source's id")
+    preview.add_argument("--json", action="store_true", help="the preview as JSON, for scripts")
+    preview.add_argument("--articles", type=int, default=3, metavar="N",
+                         help="articles to preview (default 3)")
     serve = add("serve", cmd_serve, "serve the feed folder over HTTP",
                 "Serve the feed folder with feed media types, ETag/Last-Modified, 304s, gzip and "
                 "Cache-Control, until interrupted.")
@@ -347,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config_file = demo_config()
     config: Config | None = None
     try:
+        if args.command == "discover" and not args.add and not config_path(config_file).exists():
+            return args.func(args, None)  # a first look at a site needs no config yet
         config = load_config(config_file, families=family_names())
         return args.func(args, config)
     except ConfigError as exc:
