@@ -6,15 +6,25 @@ every value is checked for its type; errors name the file, the source and the ke
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
+import typing
 from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from core.fields import (
     DEFAULT_TIMEZONE,
@@ -256,7 +266,8 @@ def load_config(path: str | os.PathLike[str] | None = None, *,
         # utf-8-sig: editors on Windows save TOML with a byte-order mark.
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise ConfigError(path, ["file not found"]) from None
+        raise ConfigError(path, ["file not found (give another with --config PATH or $DEPTFEEDS_CONFIG; "
+                                 "samples/deptfeeds.toml is an example)"]) from None
     except OSError as exc:
         raise ConfigError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError as exc:
@@ -299,9 +310,25 @@ def _describe(err: Any, raw: dict[str, Any]) -> str:
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         message = "unknown key"
+        unknown = next((part for part in reversed(err["loc"]) if isinstance(part, str)), "")
+        close = difflib.get_close_matches(unknown, sorted(_known_keys()), n=1, cutoff=0.75)
+        if close:
+            message += f" (did you mean {close[0]!r}?)"
     elif err["type"] == "missing":
         message = "missing required key"
     return f"{where}key {key!r}: {message}" if key else f"{where}{message}".strip()
+
+
+def _known_keys(model: type[BaseModel] | None = None) -> set[str]:
+    """Every key any table of the config takes, for "did you mean" on a mistyped one."""
+    keys: set[str] = set()
+    for name, info in (model or Config).model_fields.items():
+        keys.add(name)
+        for inner in typing.get_args(info.annotation) or (info.annotation,):
+            for candidate in typing.get_args(inner) or (inner,):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    keys |= _known_keys(candidate)
+    return keys - {"path"}
 
 
 def _at(raw: Any, loc: tuple[Any, ...]) -> Any:

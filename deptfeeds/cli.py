@@ -283,10 +283,19 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     print(summary_table(runs))
     written = _build(config)
     _report_build(written)
-    for path in sorted(written):
+    for path in sorted(p for p, changed in written.items() if changed):
         print(f"  {path}")
-    print("open them in a feed reader, or run: deptfeeds serve --config", config.path)
+    print(f"open them in a feed reader, or run: {deptfeeds_command()} serve --config {config.path}")
     return crawl_exit(runs)
+
+
+def deptfeeds_command() -> str:
+    """How to run deptfeeds again from here: the command on PATH, else the one beside this Python."""
+    on_path = shutil.which("deptfeeds")
+    beside = Path(sys.executable).parent / "deptfeeds"
+    if on_path and Path(on_path).resolve() == beside.resolve():
+        return "deptfeeds"
+    return str(beside) if beside.exists() else f"{sys.executable} -m deptfeeds"
 
 
 def cmd_serve(args: argparse.Namespace, config: Config) -> int:

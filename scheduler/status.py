@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import inspect, text
 
 from core.config import Config, Source
+from core.fields import DEFAULT_TIMEZONE
 from core.locks import (
     INTERRUPTED,
     SCHEDULER,
@@ -162,8 +163,11 @@ def collect(store: Store, config: Config) -> tuple[dict[str, Any], list[SourceSt
     return scheduler_state(store), [source_status(store, config, s, planned) for s in config.sources]
 
 
+SHOWN_ZONE = ZoneInfo(DEFAULT_TIMEZONE)  # the feeds' and index.html's time, not the server's
+
+
 def _when(value: datetime | None) -> str:
-    return value.astimezone().strftime("%m-%d %H:%M:%S") if value else "-"
+    return value.astimezone(SHOWN_ZONE).strftime("%m-%d %H:%M:%S") if value else "-"
 
 
 def render_table(scheduler: dict[str, Any], statuses: list[SourceStatus]) -> str:
@@ -174,7 +178,8 @@ def render_table(scheduler: dict[str, Any], statuses: list[SourceStatus]) -> str
         state += f"\nscheduler standing by to take over: {standby['text']}"
     head = (f"{'source':<12} {'last run':<14} {'result':<11} {'new':>4} {'upd':>4} {'same':>4} "
             f"{'next run':<14} {'articles':>8} {'fails':>5}  flags")
-    lines = [state, "", head, "-" * len(head)]
+    offset = datetime.now(SHOWN_ZONE).strftime("%z")
+    lines = [state, f"times in {DEFAULT_TIMEZONE} (UTC{offset[:3]}:{offset[3:]})", "", head, "-" * len(head)]
     for s in statuses:
         run = s.last_run or {}
         lines.append(

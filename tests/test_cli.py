@@ -58,6 +58,11 @@ def test_demo_crawls_the_samples_and_prints_where_the_feeds_are(tmp_path: Path) 
     assert str(feed_path) in result.stdout
     feed = feedparser.parse(feed_path.read_bytes())
     assert not feed.bozo and len(feed.entries) >= 30
+    # the way to serve them works from here, whatever is on PATH
+    assert f"{Path(sys.executable).parent / 'deptfeeds'} serve --config" in result.stdout
+
+    again = run_cli("demo", "--config", str(config))  # nothing changed: no file listed as written
+    assert again.returncode == 0 and "(0 changed)" in again.stdout and str(feed_path) not in again.stdout
 
 
 def test_a_crawl_reads_only_the_config_it_was_given(tmp_path: Path, mirror) -> None:

@@ -73,14 +73,15 @@ def test_bad_config_stops_a_crawl_before_any_request(tmp_path: Path, mirror) -> 
 
     result = run_cli("crawl", "--config", str(path), proxy=mirror)
     assert result.returncode == 2
-    assert "key 'titel': unknown key" in result.stderr
+    assert "key 'titel': unknown key (did you mean 'title'?)" in result.stderr
     assert len(mirror.hits) == before
 
 
 def test_missing_config_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nowhere.toml"
     assert main(["build", "--config", str(missing)]) == 2
-    assert f"{missing}: file not found" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert f"{missing}: file not found" in error and "--config PATH or $DEPTFEEDS_CONFIG" in error
 
 
 def test_good_config_resolves_paths_against_its_folder(tmp_path: Path) -> None:

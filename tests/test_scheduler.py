@@ -213,7 +213,7 @@ def test_a_crawl_that_crashes_is_recorded_failed_and_the_scheduler_carries_on(tm
     assert failed.errors == [{
         "url": "http://sokhcn.vidu.gov.vn/tin-tuc/",
         "error": f"crawl process exited with status 2 before recording a run: {config}: "
-                 "source 'vidu' key 'titel': unknown key"}]
+                 "source 'vidu' key 'titel': unknown key (did you mean 'title'?)"}]
     assert failed.ended is not None
 
 

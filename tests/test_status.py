@@ -55,6 +55,7 @@ def test_a_healthy_source_then_one_whose_pages_stop_yielding_articles(tmp_path: 
 
     table = status(config)
     assert "scheduler: not running" in table
+    assert "times in Asia/Ho_Chi_Minh (UTC+07:00)" in table  # as the feeds and index.html show them
     [row] = [line for line in table.splitlines() if line.startswith("vidu ")]
     assert row.split()[3:7] == ["ok", "2", "0", "0"]  # result, new, updated, unchanged
     assert row.split()[-3:] == ["2", "0", "-"]  # articles, consecutive failures, flags

@@ -169,8 +169,8 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
         links = article_links(soup, response.url, self.hosts,
                               selectors=self.profile.links, patterns=self.profile.article_urls,
                               timezone=self.source.timezone)
-        log.info("%s: listing page %d: %d article links (%s)", self.source.id, page, len(links),
-                 response.url)
+        log.info("%s: listing page %d: %d article link%s (%s)", self.source.id, page, len(links),
+                 "" if len(links) == 1 else "s", response.url)
         if not links:
             self.fail(response.url, "listing page has no article links")
         else:
