@@ -169,6 +169,29 @@ class CrawlConfig(Strict):
     time_limit: Duration = "30m"
 
 
+class EmailAlerts(Strict):
+    """Alerts by e-mail through an SMTP server (no authentication: a local relay)."""
+
+    host: NonEmpty
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: NonEmpty  # the From address
+    to: list[NonEmpty] = Field(min_length=1)
+
+
+class AlertsConfig(Strict):
+    """The [alerts] table: tell people when a source is flagged (failing, layout, stale) and recovers."""
+
+    webhook: NonEmpty | None = None  # a URL that gets a JSON POST per change
+    email: EmailAlerts | None = None
+
+    @field_validator("webhook")
+    @classmethod
+    def _web(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"the webhook must be an http(s) URL, not {value!r}")
+        return value
+
+
 class ClusterConfig(Strict):
     """The [cluster] table: crawls run as Celery tasks on `deptfeeds worker`s, through a Redis broker.
 
@@ -198,6 +221,7 @@ class Config(Strict):
     sources: list[Source] = Field(min_length=1)
     topics: list[Topic] = Field(default_factory=list)
     cluster: ClusterConfig | None = None
+    alerts: AlertsConfig | None = None
 
     @model_validator(mode="after")
     def _shared_store(self) -> Config:

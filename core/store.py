@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError
 
 from core import dedup  # noqa: F401 - declares the near-duplicate tables
+from core.alerts import AlertRows
 from core.articles import ArticleRecord, ArticleRows, ArticleUrl, StoredArticle
 from core.database import create_schema, sqlite_file, utcnow
 from core.files import FileHead, FileRows
@@ -28,7 +29,7 @@ class StoreError(Exception):
     """A store that cannot be opened; the message names the file and what to do about it."""
 
 
-class Store(ArticleRows, SourceRows, LockRows, FileRows):
+class Store(ArticleRows, SourceRows, LockRows, FileRows, AlertRows):
     """Open (and create or upgrade if needed) the database behind a URL.
 
     `create=False` is for commands that only read what crawls stored (build, status, prune):

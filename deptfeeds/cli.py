@@ -163,6 +163,15 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     runs = _crawl(config, args.source, wait=args.wait, skip_busy=args.skip_busy)
     print(summary_table(runs))
     _report_build(_build(config))  # what was stored is whole: the feeds may show it
+    if config.alerts is not None:
+        from core.store import Store
+        from scheduler.alerts import check_alerts
+
+        store = Store(config.store_url)
+        try:
+            check_alerts(config, store)
+        finally:
+            store.close()
     return crawl_exit(runs)
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from core.config import Config, parse_duration
 from core.locks import BUSY_EXIT, LockBusy, close_running_runs, crawl_lock_name, holding, lock_dir
 from core.store import CrawlRun, Store, utcnow
+from scheduler.alerts import check_alerts
 from scheduler.status import SHUTTING_DOWN, run_failed, source_status
 
 log = logging.getLogger("deptfeeds.scheduler")
@@ -245,6 +246,7 @@ def crawl_batch(runtime: Runtime, source_ids: list[str]) -> dict[str, list[Crawl
     rebuilt = runtime.rebuild(changed) if changed else None
     for source_id, runs in outcome.items():
         report(runtime, source_id, runs, flagged[source_id], rebuilt if source_id in changed else None)
+    check_alerts(config, store)
     return outcome
 
 
