@@ -107,13 +107,17 @@ def advisory_key(name: str) -> int:
 
 
 def schema_lock(connection: Connection) -> None:
-    """On PostgreSQL, let one process at a time create or upgrade the schema (until commit).
+    """Let one process at a time create or upgrade the schema (until commit).
 
-    Two workers starting together would otherwise both create the same tables and one fail.
-    SQLite needs nothing: its writers already take turns.
+    Two crawl processes starting together on a new store (a scheduler's batches, two workers)
+    would otherwise both see no tables, both create them, and one fail ("table already exists").
+    PostgreSQL: an advisory lock; SQLite: its write lock, taken before the tables are looked at
+    (a plain BEGIN would take it only at the first write, after both had looked).
     """
     if is_postgresql(connection):
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key("schema")})
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(engine: Engine, read_only: bool) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import JSON, String, Text, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import dedup
@@ -32,7 +33,18 @@ class NamedSource(Protocol):
 
 class SourceRows(Database):
     def sync_sources(self, sources: Iterable[NamedSource]) -> None:
-        """Insert or update a row for every configured source."""
+        """Insert or update a row for every configured source.
+
+        Crawl processes starting together on a new store insert the same rows at once: the one
+        that loses the race on the primary key tries again, and now updates.
+        """
+        sources = list(sources)
+        try:
+            self._sync_sources(sources)
+        except IntegrityError:
+            self._sync_sources(sources)
+
+    def _sync_sources(self, sources: list[NamedSource]) -> None:
         with self.session() as s:
             for source in sources:
                 row = s.get(SourceRow, source.id)

@@ -23,7 +23,8 @@ class StorePipeline:
         config = crawler.spidercls.config
         self.store_url = config.store_url
         self.store = open_store(config.store_url)
-        self.store.sync_sources(config.sources)
+        # Its own row only: a batch of a hundred spiders would otherwise each write every source's.
+        self.store.sync_sources([crawler.spidercls.source])
         self.configured = {s.id for s in config.sources}  # a renamed source takes its articles over
         self.counts = {"new": 0, "updated": 0, "duplicate": 0, "unchanged": 0}
         self.run_id: int | None = None

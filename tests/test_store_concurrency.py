@@ -70,3 +70,16 @@ def test_the_same_articles_saved_by_racing_writers_are_stored_once(store_url: st
             assert session.scalar(select(func.count()).select_from(ArticleUrl)) == 2 * ARTICLES
     finally:
         store.close()
+
+
+def test_processes_opening_a_new_store_at_once_all_get_it(store_url: str) -> None:
+    # A scheduler's batches (or two workers) start together on a store nobody has created yet:
+    # each must find the tables made, none may fail with "table already exists".
+    import subprocess
+    import sys
+
+    code = "import sys; from core.store import Store; Store(sys.argv[1]).close()"
+    openers = [subprocess.Popen([sys.executable, "-c", code, store_url], stderr=subprocess.PIPE, text=True)
+               for _ in range(6)]
+    errors = [opener.communicate(timeout=120)[1] for opener in openers]
+    assert [opener.returncode for opener in openers] == [0] * 6, errors
