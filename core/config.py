@@ -90,7 +90,7 @@ class ScheduleConfig(Schedule):
     misfire_grace: Duration = "1d"  # a run missed while the scheduler was down still happens once
     grace_period: Duration = "60s"  # on SIGTERM, how long a running crawl may go on before it is stopped
     parallel: int = Field(default=2, ge=1, le=64)  # crawl processes at the same time
-    batch: int = Field(default=20, ge=1, le=500)  # due sources crawled together by one process
+    batch: int = Field(default=100, ge=1, le=500)  # due sources crawled together by one process
     failing_after: int = Field(default=3, ge=1)  # consecutive failed runs before a source is flagged
     stale_days: float = Field(default=30.0, gt=0)  # flag a source whose newest article is older
 
