@@ -13,7 +13,7 @@ import tomllib
 import typing
 from collections.abc import Collection
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
@@ -106,6 +106,9 @@ class Source(Strict):
     max_pages: int = Field(default=5, ge=1, le=1000)
     timezone: Timezone = DEFAULT_TIMEZONE
     schedule: Schedule | None = None
+    # "documents": its listing pages are tables of documents (number, date issued, summary, file),
+    # each row an entry (crawler/documents.py); "news": a listing of article pages.
+    kind: Literal["news", "documents"] = "news"
 
     @field_validator("family")
     @classmethod

@@ -18,6 +18,7 @@ from core.config import Config, Source
 from core.database import sqlite_file
 from core.store import ArticleRecord, Store
 from crawler.canonical import article_for_print_view, article_urls, canonical_url
+from crawler.documents import document_rows
 from crawler.extract import NoArticle, extract_article
 from crawler.failures import describe
 from crawler.files import FileHeads
@@ -166,20 +167,23 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
             self.fail(response.url, "listing page is not HTML")
             return
         soup = BeautifulSoup(response.text, "lxml")
-        links = article_links(soup, response.url, self.hosts,
-                              selectors=self.profile.links, patterns=self.profile.article_urls,
-                              timezone=self.source.timezone)
-        log.info("%s: listing page %d: %d article link%s (%s)", self.source.id, page, len(links),
-                 "" if len(links) == 1 else "s", response.url)
-        if not links:
-            self.fail(response.url, "listing page has no article links")
+        settled = False  # a documents page is read whole, every page up to max_pages
+        if self.source.kind == "documents":
+            yield from self.document_entries(response)
         else:
-            self.count("listing_pages_read")
-        wanted, settled = self.to_fetch(links)
-        for link, target in wanted:
-            self.count("articles_requested")
-            yield scrapy.Request(target, callback=self.parse_article, errback=self.failed,
-                                 cb_kwargs={"listing_date": link.date, "listing_title": link.text})
+            links = article_links(soup, response.url, self.hosts, selectors=self.profile.links,
+                                  patterns=self.profile.article_urls, timezone=self.source.timezone)
+            log.info("%s: listing page %d: %d article link%s (%s)", self.source.id, page, len(links),
+                     "" if len(links) == 1 else "s", response.url)
+            if not links:
+                self.fail(response.url, "listing page has no article links")
+            else:
+                self.count("listing_pages_read")
+            wanted, settled = self.to_fetch(links)
+            for link, target in wanted:
+                self.count("articles_requested")
+                yield scrapy.Request(target, callback=self.parse_article, errback=self.failed,
+                                     cb_kwargs={"listing_date": link.date, "listing_title": link.text})
         following: str | Postback | None = next_page(soup, response.url, self.hosts,
                                                      selectors=self.profile.next_page)
         if following is None:
@@ -203,6 +207,25 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
             response, formxpath="//form[.//input[@name='__VIEWSTATE']]", dont_click=True,
             formdata={"__EVENTTARGET": following.target, "__EVENTARGUMENT": following.argument},
             callback=self.parse_listing, errback=self.failed, cb_kwargs={"page": page})
+
+    def document_entries(self, response: Response) -> Iterator[ArticleRecord | scrapy.Request]:
+        """A documents listing: each row of its table an entry, its file the attachment (no page fetched)."""
+        rows = document_rows(response.text, response.url, self.source.timezone)
+        log.info("%s: documents listing: %d documents (%s)", self.source.id, len(rows), response.url)
+        if not rows:
+            self.fail(response.url, "listing page has no documents table")
+            return
+        self.count("listing_pages_read")
+        for row in rows:
+            record = ArticleRecord(
+                source_id=self.source.id, url=canonical_url(row.url, self.keep_params), title=row.title,
+                summary=row.summary, body_html=row.body_html(), body_text=row.body_text(),
+                published=row.issued, date_source="listing" if row.issued else None,
+                attachments=[{"url": f.url, "title": f.title, "type": f.type} for f in row.files],
+                extraction={"kind": "documents"})
+            self.known_files(record)
+            yield record
+            yield from self.file_requests(record)
 
     def parse_article(self, response: Response, listing_date: datetime | None = None,
                       listing_title: str = "") -> Iterator[ArticleRecord | scrapy.Request]:
