@@ -50,7 +50,7 @@ SPIDER_MIDDLEWARES = {"crawler.middlewares.ListingLoopMiddleware": 800}
 # every request asks the server first (max-age=0), so an unchanged page costs a 304 and a
 # listing is never served stale from the cache. The folder is set beside the store.
 HTTPCACHE_ENABLED = True
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_POLICY = "crawler.httpcache.RobotsForADayPolicy"
 HTTPCACHE_STORAGE = "crawler.httpcache.FastGzipCacheStorage"
 HTTPCACHE_EXPIRATION_SECS = 0
 HTTPCACHE_GZIP = True
