@@ -125,13 +125,34 @@ def score_candidates(root: Element) -> dict[Element, float]:
 def densest(root: Element, keep: frozenset[Element] = frozenset()) -> Element | None:
     """The container with the best prose score once its link density is taken into account."""
     best, best_score = None, 0.0
-    for tag, score in score_candidates(root).items():
+    scores = score_candidates(root)
+    for tag, score in scores.items():
         if tag.tag not in CANDIDATES or tag.tag == "body" or in_chrome(tag, keep) or _site_footer(tag):
             continue
         final = score * (1 - link_density(tag))
         if final > best_score:
             best, best_score = tag, final
-    return best if best is not None and text_length(best) >= MIN_BODY_TEXT / 2 else None
+    if best is None or text_length(best) < MIN_BODY_TEXT / 2:
+        return None
+    return _with_siblings(best, best_score, scores, keep)
+
+
+SIBLING_SHARE = 0.3  # a sibling block scoring this share of the best one is more of the same text
+
+
+def _with_siblings(best: Element, best_score: float, scores: dict[Element, float],
+                   keep: frozenset[Element]) -> Element:
+    """The best block, or its parent when sibling blocks carry the article on (a body split by an
+    advert, a newsletter box, an inline gallery): never the page's body, never with chrome between."""
+    parent = best.getparent()
+    if parent is None or parent.tag in ("body", "html") or in_chrome(parent, keep):
+        return best
+    more = [sibling for sibling in parent if is_element(sibling) and sibling is not best
+            and sibling.tag in CANDIDATES and not in_chrome(sibling, keep)
+            and scores.get(sibling, 0.0) * (1 - link_density(sibling)) >= SIBLING_SHARE * best_score]
+    if more and link_density(parent) <= MAX_LINK_DENSITY:
+        return parent
+    return best
 
 
 def _title_links(page: Element, url: str) -> list[Element]:
