@@ -25,20 +25,8 @@ from deptfeeds.mirror import MirrorServer
 from scheduler.cluster import Queue, visibility_timeout
 from tests.conftest import run_cli, start_cli
 from tests.servers import PostgresServer, RedisServer
+from tests.test_scheduler import LANGSON, VIDU
 
-LANGSON = '''
-[[sources]]
-id = "langson"
-name = "Sở KH&CN Lạng Sơn"
-listing = ["http://sokhcn.langson.gov.vn/index.php/tin-tuc-su-kien"]
-family = "drupal"
-'''
-VIDU = '''
-[[sources]]
-id = "vidu"
-name = "Sở KH&CN Ví Dụ"
-listing = ["http://sokhcn.vidu.gov.vn/tin-tuc/"]
-'''
 _queues = itertools.count(1)
 
 

@@ -157,9 +157,10 @@ def test_sigterm_during_a_crawl_exits_0_with_valid_feeds(tmp_path: Path, schedul
                                                          grace: str, outcome: str) -> None:
     config = write_config(tmp_path, "", VIDU)
     assert run_cli("run", "--config", str(config), proxy=fixture_mirror).returncode == 0
-    # Slow the crawls down (four requests, a second apart) so that one is under way at the signal.
+    # Slow the crawls down (the listing and its two articles rechecked, a second apart; robots.txt
+    # is cached) so that one is under way at the signal.
     write_config(tmp_path, f'every = "1h"\njitter = "0s"\ngrace_period = "{grace}"', VIDU,
-                 crawl="delay = 1")
+                 crawl="delay = 1\nrecheck_days = 100000")
     scheduler = schedulers(config)
     wait_for(lambda: scheduler.runs("vidu")[-1].status == "running", "the scheduled crawl to start")
 
@@ -169,7 +170,7 @@ def test_sigterm_during_a_crawl_exits_0_with_valid_feeds(tmp_path: Path, schedul
     stopped = [e["error"] for e in last.errors if e["error"].startswith("stopped:")]
     if outcome == "finishes":
         assert last.status == "ok" and not stopped
-        assert (last.new, last.updated, last.fetched) == (0, 0, 0)
+        assert (last.new, last.updated, last.fetched, last.not_modified) == (0, 0, 2, 2)
     else:
         assert stopped == ["stopped: the scheduler is shutting down (grace period 0s over)"]
         assert last.status == "interrupted"
