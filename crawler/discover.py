@@ -2,14 +2,16 @@
 
 `deptfeeds discover URL` reads the page it is given (a homepage or any page of the site) and
 looks for what an editor would: a feed the site already publishes, the menu and section links
-named like news sections ("Tin tức - Sự kiện", "Tin hoạt động", "Thông báo", "News"), and the
-family whose markup the pages print. Each candidate listing is then previewed as a crawl would
-read it (crawler/preview.py), and the best one becomes a source entry.
+named like news sections ("Tin tức - Sự kiện", "Tin hoạt động", "Thông báo", "News"), failing
+those the sections its sitemap files its pages under, and the family whose markup the pages
+print. Each candidate listing is then previewed as a crawl would read it (crawler/preview.py),
+and the best one becomes a source entry.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -83,6 +85,35 @@ def family_of(roots: list) -> tuple[str, int]:
     return (best, scores[best]) if best and scores[best] >= 2 else ("", 0)
 
 
+SITEMAP_LOC = re.compile(r"<loc>\s*([^<\s]+)\s*</loc>", re.I)
+SITEMAPS_READ = 3
+SECTION_MIN = 3  # article URLs under one first path segment that make it a section
+
+
+def sitemap_sections(fetcher: Fetcher, page: Page) -> list[str]:
+    """Sections a sitemap (or a news sitemap it indexes) files its pages under: `/tin-tuc/` for
+    `/tin-tuc/<slug>.html`, most pages first; the section pages are listing candidates."""
+    root = urljoin(page.url, "/")
+    try:
+        listed = SITEMAP_LOC.findall(fetcher.page(urljoin(root, "/sitemap.xml")).html)
+    except FetchError:
+        return []
+    children = sorted((u for u in listed if u.lower().endswith(".xml")),
+                      key=lambda u: "news" not in u.lower())
+    for child in children[:SITEMAPS_READ]:
+        try:
+            listed += SITEMAP_LOC.findall(fetcher.page(child).html)
+        except FetchError:
+            continue
+    host, counts = urlsplit(page.url).hostname, Counter()
+    for url in listed:
+        parts = [p for p in urlsplit(url).path.split("/") if p]
+        if urlsplit(url).hostname == host and len(parts) >= 2 and not url.lower().endswith(".xml"):
+            counts[parts[0]] += 1
+    return [urljoin(root, f"/{section}/") for section, n in counts.most_common(CANDIDATES)
+            if n >= SECTION_MIN]
+
+
 def listing_candidates(page: Page, root) -> list[str]:
     """Same-site links whose text names a news section, news first, in menu order."""
     host = urlsplit(page.url).hostname
@@ -108,7 +139,7 @@ def discover(fetcher: Fetcher, url: str, progress=lambda message: None, articles
     title = root.find(".//title")
     result.site_name = site_name(clean_text(title.text_content()) if title is not None else "")
     result.feeds = site_feeds(fetcher, page, root)
-    candidates = listing_candidates(page, root) or [page.url]
+    candidates = listing_candidates(page, root) or sitemap_sections(fetcher, page) or [page.url]
     roots = [root]
     host = urlsplit(page.url).hostname or ""
     for listing in candidates[:CANDIDATES]:

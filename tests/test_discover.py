@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from deptfeeds.mirror import MirrorServer, serving
-from tests.conftest import SAMPLES, run_cli
+from tests.conftest import REPO, SAMPLES, run_cli
 
 CONFIGURED = {source["id"]: source for source in
               tomllib.loads((SAMPLES / "deptfeeds.toml").read_text("utf-8"))["sources"]}
@@ -117,3 +117,20 @@ def test_preview_stores_nothing(tmp_path: Path, mirror: MirrorServer) -> None:
 
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
     assert (public / "langson.atom").read_text("utf-8") == "<feed/>"
+
+
+def test_a_site_without_news_menus_is_found_through_its_sitemap(tmp_path: Path) -> None:
+    sites = tmp_path / "sites"
+    site = sites / "sokhcn.vidu.gov.vn"
+    shutil.copytree(REPO / "tests" / "fixtures" / "sites" / "sokhcn.vidu.gov.vn", site)
+    (site / "index.html").write_text("<html><head><title>Sở KH&amp;CN Ví Dụ</title></head><body>"
+                                     "<p>Chào mừng</p></body></html>", "utf-8")
+    pages = ["/tin-tuc/hoi-thao-chuyen-doi-so-trong-nong-nghiep.html",
+             "/tin-tuc/nghiem-thu-de-tai-giong-lua-chiu-han.html", "/tin-tuc/bai-cu.html", "/gioi-thieu"]
+    (site / "sitemap.xml").write_text('<?xml version="1.0"?><urlset>' + "".join(
+        f"<url><loc>http://sokhcn.vidu.gov.vn{p}</loc></url>" for p in pages) + "</urlset>", "utf-8")
+    with serving(sites) as server:
+        found = run_cli("discover", "http://sokhcn.vidu.gov.vn/", proxy=server)
+    assert found.returncode == 0, found.stdout + found.stderr
+    entry = tomllib.loads(entry_of(found.stdout))["sources"][0]
+    assert entry["listing"] == ["http://sokhcn.vidu.gov.vn/tin-tuc/"]
