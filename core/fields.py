@@ -107,6 +107,22 @@ Timezone = Annotated[str, AfterValidator(_timezone)]
 DatabaseUrl = Annotated[NonEmpty, AfterValidator(_database_url)]
 
 
+class DocumentSelectors(Strict):
+    """Where a documents list that is no headed table keeps each document and its parts.
+
+    `rows` finds each document (a list item, a views row); the others are read inside it. A
+    row's files are its links to files (every link of its `file` part, which may be download
+    addresses without an extension), its page the summary's link (crawler/documents.py).
+    """
+
+    rows: Fallbacks = ()
+    summary: Fallbacks = ()
+    number: Fallbacks = ()
+    date: Fallbacks = ()
+    issuer: Fallbacks = ()
+    file: Fallbacks = ()
+
+
 class Selectors(Strict):
     """CSS selectors per field, for a source or a CMS family: one selector or ordered fallbacks.
 
@@ -121,3 +137,4 @@ class Selectors(Strict):
     author: Fallbacks = ()
     lead: Fallbacks = ()
     strip: Fallbacks = Field(default=())
+    documents: DocumentSelectors = Field(default_factory=DocumentSelectors)  # for kind = "documents"

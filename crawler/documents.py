@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
+from core.fields import DocumentSelectors
 from core.files import file_name
 from crawler.canonical import clean_url
 from crawler.extract.attachments import Attachment, link_attachment
@@ -81,9 +82,39 @@ def _cells(row) -> list:
     return [cell for cell in row if isinstance(cell.tag, str) and cell.tag in ("td", "th")]
 
 
-def document_rows(page_html: str, base_url: str, timezone: str) -> list[DocumentRow]:
-    """The rows of the page's documents table, in page order (none: no table looks like one)."""
+def document_rows(page_html: str, base_url: str, timezone: str,
+                  selectors: DocumentSelectors | None = None) -> list[DocumentRow]:
+    """The documents the page lists, in page order (none: nothing on it looks like a documents list).
+
+    A family's (or source's) selectors read lists that are no headed table; where they find
+    nothing, the generic path looks for the table whose header names the columns.
+    """
     root = lxml_html.fromstring(page_html or "<html></html>")
+    for rows_selector in selectors.rows if selectors is not None else ():
+        found = [doc for item in root.cssselect(rows_selector)
+                 if (doc := _document(item, parts := _parts(item, selectors), base_url, timezone,
+                                      file_part=parts.get("file")))]
+        if found:
+            return found
+    return _table_rows(root, base_url, timezone)
+
+
+def _parts(item, selectors: DocumentSelectors) -> dict:
+    """Each part of a listed document: the first match of its first selector that matches."""
+    parts = {}
+    for name in ("summary", "number", "date", "issuer", "file"):
+        matches = (found[0] for selector in getattr(selectors, name) if (found := item.cssselect(selector)))
+        match = next(matches, None)
+        if match is not None:
+            parts[name] = match
+    return parts
+
+
+def _within(element, container) -> bool:
+    return container is not None and (element is container or container in element.iterancestors())
+
+
+def _table_rows(root, base_url: str, timezone: str) -> list[DocumentRow]:
     for table in root.iter("table"):
         rows = [row for row in table.iter("tr") if row.getparent() is not None]
         if not rows:
@@ -91,37 +122,47 @@ def document_rows(page_html: str, base_url: str, timezone: str) -> list[Document
         columns = _columns([clean_text(cell.text_content()) for cell in _cells(rows[0])])
         if "summary" not in columns or not ({"number", "date"} & set(columns)):
             continue
-        found = [doc for row in rows[1:] if (doc := _row(_cells(row), columns, base_url, timezone))]
+        found = []
+        for row in rows[1:]:
+            cells = _cells(row)
+            parts = {name: cells[index] for name, index in columns.items() if index < len(cells)}
+            if (doc := _document(row, parts, base_url, timezone, file_part=parts.get("file"))):
+                found.append(doc)
         if found:
             return found
     return []
 
 
-def _row(cells: list, columns: dict[str, int], base_url: str, timezone: str) -> DocumentRow | None:
-    if len(cells) <= columns["summary"]:
-        return None
+def _document(row, parts: dict, base_url: str, timezone: str, file_part=None) -> DocumentRow | None:
+    """One document from its row and parts; its files are the row's links to files (any link of
+    the file column), its page the first other link, the summary's own link first."""
 
     def text(name: str) -> str:
-        index = columns.get(name)
-        return clean_text(cells[index].text_content()) if index is not None and index < len(cells) else ""
+        return clean_text(parts[name].text_content()) if name in parts else ""
 
     summary = text("summary")
     if not summary:
         return None
     document = DocumentRow(summary, number=text("number"), issuer=text("issuer"),
-                           issued=parse_date(text("date"), timezone) if "date" in columns else None)
-    file_cell = columns.get("file")
-    for index, cell in enumerate(cells):
-        for anchor in cell.iter("a"):
-            attachment = link_attachment(anchor, base_url, any_link=index == file_cell)
-            if attachment is not None:
-                if attachment.url not in {f.url for f in document.files}:
-                    document.files.append(attachment)
-                continue
-            target = urljoin(base_url, (anchor.get("href") or "").strip()).split("#")[0]
-            if not document.page and urlsplit(target).scheme in ("http", "https") and target != base_url:
-                document.page = clean_url(target)  # not a file: the document's own page
-    # "Tải về" names no file: the document's number (or summary) does
-    document.files = [Attachment(f.url, document.number or summary, f.type)
-                      if f.title == file_name(f.url) else f for f in document.files]
+                           issued=parse_date(text("date"), timezone) if "date" in parts else None)
+    own_page = other_page = ""
+    for anchor in row.iter("a"):
+        attachment = link_attachment(anchor, base_url, any_link=_within(anchor, file_part))
+        if attachment is not None:
+            if attachment.url not in {f.url for f in document.files}:
+                document.files.append(attachment)
+            continue
+        target = urljoin(base_url, (anchor.get("href") or "").strip()).split("#")[0]
+        if urlsplit(target).scheme not in ("http", "https") or target == base_url:
+            continue
+        if _within(anchor, parts["summary"]) or _within(parts["summary"], anchor):
+            own_page = own_page or target
+        else:
+            other_page = other_page or target
+    if own_page or other_page:
+        document.page = clean_url(own_page or other_page)  # not a file: the document's own page
+    # "Tải về" names no file: the document's number (or summary) names its first (main) file
+    unnamed = next((f for f in document.files if f.title == file_name(f.url)), None)
+    document.files = [Attachment(f.url, document.number or summary, f.type) if f is unnamed else f
+                      for f in document.files]
     return document if document.url else None

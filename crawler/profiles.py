@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.config import Source
 from core.families import Family, PrintView
+from core.fields import DocumentSelectors
 from crawler.extract.article import SiteRules
 from crawler.families import FAMILIES, GENERIC
 
@@ -20,6 +21,7 @@ class Profile(BaseModel):
     article_urls: tuple[str, ...] = ()
     keep_params: tuple[str, ...] | None = None  # None: every parameter may name an article
     print_views: tuple[PrintView, ...] = ()
+    documents: DocumentSelectors = DocumentSelectors()  # a documents list's parts (kind = "documents")
     extract: SiteRules = SiteRules()
 
 
@@ -45,6 +47,7 @@ def profile_for(source: Source) -> Profile:
         origins={f: origin(f) for f in fields},
     )
     return Profile(links=pick("links"), next_page=pick("next_page"),
+                   documents=own.documents if own.documents.rows else family.documents,
                    article_urls=tuple(family.article_urls),
                    keep_params=tuple(family.keep_params) if source.family else None,
                    print_views=(*family.print_views, *GENERIC.print_views), extract=rules)

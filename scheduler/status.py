@@ -176,14 +176,15 @@ def render_table(scheduler: dict[str, Any], statuses: list[SourceStatus]) -> str
              else "scheduler: not running (next runs are those it planned when it stopped)")
     for standby in scheduler.get("standby", []):
         state += f"\nscheduler standing by to take over: {standby['text']}"
-    head = (f"{'source':<12} {'last run':<14} {'result':<11} {'new':>4} {'upd':>4} {'same':>4} "
+    width = max([12, *(len(s.id) for s in statuses)])  # ids are up to 63 characters
+    head = (f"{'source':<{width}} {'last run':<14} {'result':<11} {'new':>4} {'upd':>4} {'same':>4} "
             f"{'next run':<14} {'articles':>8} {'fails':>5}  flags")
     offset = datetime.now(SHOWN_ZONE).strftime("%z")
     lines = [state, f"times in {DEFAULT_TIMEZONE} (UTC{offset[:3]}:{offset[3:]})", "", head, "-" * len(head)]
     for s in statuses:
         run = s.last_run or {}
         lines.append(
-            f"{s.id:<12} {_when(run.get('started')):<14} {run.get('status', 'never'):<11} "
+            f"{s.id:<{width}} {_when(run.get('started')):<14} {run.get('status', 'never'):<11} "
             f"{run.get('new', 0):>4} {run.get('updated', 0):>4} {run.get('unchanged', 0):>4} "
             f"{_when(s.next_run):<14} {s.articles:>8} {s.consecutive_failures:>5}  "
             f"{','.join(f.kind for f in s.flags) or '-'}")

@@ -134,14 +134,22 @@ def listing_dates(source_id: str, zero_config: bool) -> dict[str, datetime]:
     return dates
 
 
+def expected_pages(kind: str) -> list[tuple[Path, dict, Source]]:
+    """Each page of a kind ("news": articles, "documents": documents lists) with its expected
+    JSON and its source (a documents list's JSON holds `documents`)."""
+    by_host = {host: source for source in sources().values() if source.kind == kind
+               for host in source.hosts}
+    found = []
+    for expected_file in sorted(SITES.rglob("*.json")):
+        expected = json.loads(expected_file.read_text(encoding="utf-8"))
+        if ("documents" in expected) == (kind == "documents"):
+            found.append((expected_file.with_suffix(".html"), expected,
+                          by_host[urlsplit(expected["url"]).hostname or ""]))
+    return found
+
+
 @cache
 def sample_pages() -> tuple[SamplePage, ...]:
     """Every article page under samples/sites that has an expected JSON beside it."""
-    by_host = {host: source for source in sources().values() for host in source.hosts}
-    pages = []
-    for expected_file in sorted(SITES.rglob("*.json")):
-        expected = json.loads(expected_file.read_text(encoding="utf-8"))
-        path = expected_file.with_suffix(".html")
-        source = by_host[urlsplit(expected["url"]).hostname or ""]
-        pages.append(SamplePage(path, expected, source, content_type(path)))
-    return tuple(pages)
+    return tuple(SamplePage(path, expected, source, content_type(path))
+                 for path, expected, source in expected_pages("news"))

@@ -5,6 +5,10 @@ a table over two pages (number, date issued, summary, issuer, a file to download
 link a detail page), the other republishes one of the same decisions. Each row becomes an entry
 titled by its summary and number, published on the date issued, its file the enclosure, and
 the decision both publish is one story in the combined feed.
+
+Two sample sites of two families list their documents without a <table> (NukeViet's laws
+module draws one with divs; a Drupal view prints rows of fields): their family's document
+selectors read them, and each list has beside it the JSON of what an editor would keep.
 """
 
 from __future__ import annotations
@@ -12,10 +16,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import feedparser
+import pytest
 
-from crawler.documents import document_rows
+from core.config import Source
+from crawler.documents import DocumentRow, document_rows
+from crawler.profiles import profile_for
 from deptfeeds.mirror import MirrorServer
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, SAMPLES, run_cli
+from tests.sample_pages import expected_pages, page_file
 
 SITE = REPO / "tests" / "fixtures" / "sites" / "sokhcn.vanban.gov.vn"
 CONFIG = """[store]
@@ -76,3 +84,32 @@ def test_documents_become_entries_with_their_files(tmp_path: Path, fixture_mirro
     combined = feedparser.parse((tmp_path / "public" / "all.atom").read_bytes())
     decisions = [e for e in combined.entries if "112/QĐ-UBND" in e.title]
     assert len(decisions) == 1 and len(combined.entries) == 5  # the shared decision is one story
+
+
+def editor_view(row: DocumentRow) -> dict:
+    """A document in the shape of the expected JSON (empty values left out, as there)."""
+    view = {"number": row.number, "issued": row.issued.isoformat() if row.issued else None,
+            "issuer": row.issuer, "summary": row.summary, "title": row.title, "page": row.page,
+            "files": [{"url": f.url, "title": f.title, "type": f.type} for f in row.files]}
+    return {key: value for key, value in view.items() if value}
+
+
+@pytest.mark.parametrize(("path", "expected", "source"), expected_pages("documents"),
+                         ids=lambda value: value.id if isinstance(value, Source) else None)
+def test_documents_list_as_the_editor_kept_it(path: Path, expected: dict, source: Source) -> None:
+    assert page_file(expected["url"]) == path, "the mirror serves this page at its URL"
+    rows = document_rows(path.read_text("utf-8"), expected["url"], source.timezone,
+                         selectors=profile_for(source).documents)
+    assert [editor_view(row) for row in rows] == expected["documents"]
+
+
+def test_a_sources_own_document_selectors_win_over_its_familys() -> None:
+    page = (SAMPLES / "sites" / "khcncaobang.gov.vn" / "laws" / "index.html").read_text("utf-8")
+    own = {"rows": ".table-rows:not(.table-head)", "summary": ".c-intro strong", "number": ".c-stt"}
+    source = Source.model_validate({
+        "id": "cb", "name": "CB", "listing": ["http://khcncaobang.gov.vn/laws/"], "family": "nukeviet",
+        "kind": "documents", "selectors": {"documents": own}})
+    rows = document_rows(page, "http://khcncaobang.gov.vn/laws/", source.timezone,
+                         selectors=profile_for(source).documents)
+    assert [row.number for row in rows] == ["1", "2", "3"]  # the row's counter, as the source says
+    assert rows[0].issued is None and rows[0].page.endswith("-412/")  # no date selector given

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -167,9 +167,8 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
             self.fail(response.url, "listing page is not HTML")
             return
         soup = BeautifulSoup(response.text, "lxml")
-        settled = False  # a documents page is read whole, every page up to max_pages
         if self.source.kind == "documents":
-            yield from self.document_entries(response)
+            settled = yield from self.document_entries(response)
         else:
             links = article_links(soup, response.url, self.hosts, selectors=self.profile.links,
                                   patterns=self.profile.article_urls, timezone=self.source.timezone)
@@ -208,17 +207,24 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
             formdata={"__EVENTTARGET": following.target, "__EVENTARGUMENT": following.argument},
             callback=self.parse_listing, errback=self.failed, cb_kwargs={"page": page})
 
-    def document_entries(self, response: Response) -> Iterator[ArticleRecord | scrapy.Request]:
-        """A documents listing: each row of its table an entry, its file the attachment (no page fetched)."""
-        rows = document_rows(response.text, response.url, self.source.timezone)
+    def document_entries(self, response: Response) -> Generator[ArticleRecord | scrapy.Request, None, bool]:
+        """A documents listing: each row an entry, its file the attachment (no page fetched).
+
+        Returns whether every row was stored before, as a listing of known articles does: the
+        pages after it are then known too.
+        """
+        rows = document_rows(response.text, response.url, self.source.timezone,
+                             selectors=self.profile.documents)
         log.info("%s: documents listing: %d documents (%s)", self.source.id, len(rows), response.url)
         if not rows:
-            self.fail(response.url, "listing page has no documents table")
-            return
+            self.fail(response.url, "listing page has no documents list")
+            return False
         self.count("listing_pages_read")
-        for row in rows:
+        urls = [canonical_url(row.url, self.keep_params) for row in rows]
+        known = self.store.known_urls(urls, sources={s.id for s in self.config.sources})
+        for row, url in zip(rows, urls, strict=True):
             record = ArticleRecord(
-                source_id=self.source.id, url=canonical_url(row.url, self.keep_params), title=row.title,
+                source_id=self.source.id, url=url, title=row.title,
                 summary=row.summary, body_html=row.body_html(), body_text=row.body_text(),
                 published=row.issued, date_source="listing" if row.issued else None,
                 attachments=[{"url": f.url, "title": f.title, "type": f.type} for f in row.files],
@@ -226,6 +232,7 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
             self.known_files(record)
             yield record
             yield from self.file_requests(record)
+        return all(url in known for url in urls)
 
     def parse_article(self, response: Response, listing_date: datetime | None = None,
                       listing_title: str = "") -> Iterator[ArticleRecord | scrapy.Request]:
