@@ -85,6 +85,13 @@ def test_documents_become_entries_with_their_files(tmp_path: Path, fixture_mirro
     decisions = [e for e in combined.entries if "112/QĐ-UBND" in e.title]
     assert len(decisions) == 1 and len(combined.entries) == 5  # the shared decision is one story
 
+    # Again: the first page holds only stored documents, so it is the last one read.
+    asked_before = len(fixture_mirror.hits)
+    again = run_cli("run", "--config", str(config), proxy=fixture_mirror)
+    assert again.returncode == 0, again.stderr[-3000:]
+    asked = [url for _, url, _ in fixture_mirror.hits[asked_before:] if "vanban" in url]
+    assert asked == ["http://sokhcn.vanban.gov.vn/van-ban/"]
+
 
 def editor_view(row: DocumentRow) -> dict:
     """A document in the shape of the expected JSON (empty values left out, as there)."""
