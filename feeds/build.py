@@ -1,7 +1,7 @@
 """Build every feed from the store: one per source, the combined `all`, one per topic.
 
-Each feed is written as RSS 2.0, Atom 1.0 and JSON Feed 1.1, plus an OPML list and an
-index.html. Dates come from the entries, never the clock, so a rebuild with nothing new
+Each feed is written as RSS 2.0, Atom 1.0 and JSON Feed 1.1, plus an OPML list, an
+index.html and feed.xsl (the page a browser shows an RSS or Atom feed as). Dates come from the entries, never the clock, so a rebuild with nothing new
 produces the same bytes and leaves the files alone. The files a build changes are replaced
 together at its end (feeds.write.WriteBatch), so a failed build leaves every old file in place.
 """
@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from core.config import COMBINED_FEED, Config, Source
 from core.store import Store
 from feeds.entries import Feed, Publisher, entry_for
-from feeds.formats import FEED_SUFFIXES, INDEX_FILE, OPML_FILE
+from feeds.formats import FEED_SUFFIXES, INDEX_FILE, OPML_FILE, STYLESHEET_FILE
 from feeds.index import render_index
 from feeds.jsonfeed import render_json
 from feeds.opml import render_opml
@@ -32,6 +32,7 @@ from feeds.write import WriteBatch, remove_stale_temporaries
 from feeds.xmlfeeds import render_xml
 
 TOPICS_DIR = "topics"
+STYLESHEET = Path(__file__).parent / "templates" / STYLESHEET_FILE
 log = logging.getLogger("deptfeeds.feeds")
 
 
@@ -147,7 +148,9 @@ def build_feeds(store: Store, config: Config, sources: set[str] | None = None, *
         chosen = select_many(store, [specs[i].scope for i in wanted], config.feeds.limit)
         for i, stories in zip(wanted, chosen, strict=True):
             feeds[i].entries = [entry_for(story, publishers) for story in stories]
-            outputs = render_xml(feeds[i], origins if specs[i].names_sources else None)
+            # relative, so the stylesheet comes from wherever the feed does (browsers want one origin)
+            stylesheet = "../" * specs[i].path.count("/") + STYLESHEET_FILE
+            outputs = render_xml(feeds[i], origins if specs[i].names_sources else None, stylesheet)
             outputs[".json"] = render_json(feeds[i])
             for suffix in FEED_SUFFIXES:
                 path = out_dir / (specs[i].path + suffix)
@@ -165,6 +168,8 @@ def build_feeds(store: Store, config: Config, sources: set[str] | None = None, *
         index = render_index(store, combined.title, list(zip(config.sources, source_feeds, strict=True)),
                              combined, topic_feeds, combined.entries)
         written[out_dir / INDEX_FILE] = batch.write_if_changed(out_dir / INDEX_FILE, index)
+        written[out_dir / STYLESHEET_FILE] = batch.write_if_changed(out_dir / STYLESHEET_FILE,
+                                                                    STYLESHEET.read_bytes())
         expected = {out_dir / (spec.path + suffix) for spec in (*source_specs, combined_spec, *topic_specs)
                     for suffix in FEED_SUFFIXES}
         for path in sorted(feed_files(out_dir) - expected):

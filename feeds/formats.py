@@ -9,8 +9,10 @@ MEDIA_TYPES = {
     ".json": "application/feed+json",
     ".opml": "text/x-opml",
     ".html": "text/html",
+    ".xsl": "text/xsl",  # browsers apply a stylesheet only when it is served as XML
 }
 FEED_SUFFIXES = (".rss", ".atom", ".json")
 FORMAT_NAMES = {".rss": "RSS", ".atom": "Atom", ".json": "JSON Feed"}
 OPML_FILE = "feeds.opml"
 INDEX_FILE = "index.html"
+STYLESHEET_FILE = "feed.xsl"  # RSS and Atom name it, so a browser shows a page, not raw XML

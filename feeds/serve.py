@@ -1,7 +1,8 @@
 """Serve the output folder like a good feed host: right types, validators, 304s, gzip, caching.
 
 Starlette's StaticFiles does the HTTP (ETag, Last-Modified, 304, HEAD, staying inside the
-folder); this module only adds the feed media types, Cache-Control and gzip.
+folder); this module only adds the feed media types, Cache-Control and gzip, and serves RSS
+and Atom to a browser as plain XML so it applies their stylesheet.
 """
 
 from __future__ import annotations
@@ -36,14 +37,30 @@ class FeedFiles(StaticFiles):
     def file_response(self, full_path: str | os.PathLike[str], stat_result: os.stat_result, scope: Scope,
                       status_code: int = 200) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
-        media_type = MEDIA_TYPES.get(Path(full_path).suffix)
+        suffix = Path(full_path).suffix
+        media_type = MEDIA_TYPES.get(suffix)
+        if suffix in BROWSER_READABLE and _from_a_browser(scope):
+            # Browsers apply a feed's stylesheet only to a generic XML type (Chromium shows
+            # application/rss+xml as plain text); readers keep the feed types.
+            media_type = "application/xml"
         if media_type and response.status_code != 304:
             response.headers["content-type"] = f"{media_type}; charset=utf-8"
         response.headers["cache-control"] = f"public, max-age={self.max_age}"
-        # The 200 varies by Accept-Encoding (gzip); a 304 must say the same, or a cache may
-        # revalidate the gzipped copy for a client that cannot read it (RFC 9110, 15.4.5).
-        response.headers["vary"] = "Accept-Encoding"
+        # The 200 varies by Accept-Encoding (gzip), and a feed's type by Accept; a 304 must say
+        # the same, or a cache may revalidate the gzipped copy for a client that cannot read it
+        # (RFC 9110, 15.4.5).
+        varies = "Accept, Accept-Encoding" if suffix in BROWSER_READABLE else "Accept-Encoding"
+        response.headers["vary"] = varies
         return response
+
+
+BROWSER_READABLE = (".rss", ".atom")  # they name feed.xsl (feeds/templates/feed.xsl)
+
+
+def _from_a_browser(scope: Scope) -> bool:
+    """A request whose Accept asks for a web page first: a person opening the feed's link."""
+    accept = next((value for name, value in scope.get("headers", ()) if name == b"accept"), b"")
+    return b"text/html" in accept
 
 
 class WeakETagWhenCompressed:

@@ -97,8 +97,16 @@ def _add(fg: FeedGenerator, entry: Entry, origins: dict[str, tuple[str, str]] | 
         item.extras.source = (entry.source_name, *origins[entry.source_id], sources_updated[entry.source_id])
 
 
-def render_xml(feed: Feed, origins: dict[str, tuple[str, str]] | None = None) -> dict[str, bytes]:
-    """RSS and Atom bytes; `origins` (source id → its RSS and Atom URLs) names each entry's source."""
+def with_stylesheet(xml: bytes, href: str) -> bytes:
+    """The document with an <?xml-stylesheet?> after its declaration (feedgen cannot add one)."""
+    declaration, rest = xml.split(b"?>", 1)
+    return b'%s?>\n<?xml-stylesheet type="text/xsl" href="%s"?>%s' % (declaration, href.encode(), rest)
+
+
+def render_xml(feed: Feed, origins: dict[str, tuple[str, str]] | None = None,
+               stylesheet: str | None = None) -> dict[str, bytes]:
+    """RSS and Atom bytes; `origins` (source id → its RSS and Atom URLs) names each entry's source,
+    `stylesheet` is the address, relative to the feed, of the page browsers show it as."""
     fg = _generator(feed)
     # A source's atom:updated: the newest change among its entries here, which are its newest.
     sources_updated: dict[str, datetime] = {}
@@ -113,4 +121,6 @@ def render_xml(feed: Feed, origins: dict[str, tuple[str, str]] | None = None) ->
     fg.link(href=feed.home_url, rel="alternate", type="text/html")
     fg.pubDate(feed.updated)
     rss = fg.rss_str(pretty=True, encoding="UTF-8")
+    if stylesheet:
+        atom, rss = with_stylesheet(atom, stylesheet), with_stylesheet(rss, stylesheet)
     return {".atom": atom, ".rss": rss}
