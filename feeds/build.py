@@ -1,8 +1,9 @@
 """Build every feed from the store: one per source, the combined `all`, one per topic.
 
 Each feed is written as RSS 2.0, Atom 1.0 and JSON Feed 1.1, plus an OPML list, an
-index.html and feed.xsl (the page a browser shows an RSS or Atom feed as). Dates come from the entries, never the clock, so a rebuild with nothing new
-produces the same bytes and leaves the files alone. The files a build changes are replaced
+index.html and feed.xsl (the page a browser shows an RSS or Atom feed as). Dates come from
+the entries, never the clock, so a rebuild with nothing new produces the same bytes and
+leaves the files alone. The files a build changes are replaced
 together at its end (feeds.write.WriteBatch), so a failed build leaves every old file in place.
 """
 
