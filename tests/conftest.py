@@ -223,10 +223,10 @@ def feed_sites_copy(feed_sites: Path, tmp_path: Path, request: pytest.FixtureReq
     return copy
 
 
-@pytest.fixture(scope="session")
-def feed_server(feed_sites: Path) -> Iterator[str]:
-    """`deptfeeds serve` on a free port over the fixture sites' feeds; its base URL."""
-    command = [sys.executable, "-m", "deptfeeds", "serve", "--config", str(feed_sites), "--port", "0"]
+@contextmanager
+def serving_feeds(config: Path) -> Iterator[str]:
+    """`deptfeeds serve` on a free port over a config's feed folder; its base URL."""
+    command = [sys.executable, "-m", "deptfeeds", "serve", "--config", str(config), "--port", "0"]
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
@@ -239,3 +239,10 @@ def feed_server(feed_sites: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def feed_server(feed_sites: Path) -> Iterator[str]:
+    """`deptfeeds serve` on a free port over the fixture sites' feeds; its base URL."""
+    with serving_feeds(feed_sites) as base:
+        yield base
