@@ -92,8 +92,7 @@ def document_rows(page_html: str, base_url: str, timezone: str,
     root = lxml_html.fromstring(page_html or "<html></html>")
     for rows_selector in selectors.rows if selectors is not None else ():
         found = [doc for item in root.cssselect(rows_selector)
-                 if (doc := _document(item, parts := _parts(item, selectors), base_url, timezone,
-                                      file_part=parts.get("file")))]
+                 if (doc := _document(item, _parts(item, selectors), base_url, timezone))]
         if found:
             return found
     return _table_rows(root, base_url, timezone)
@@ -126,16 +125,16 @@ def _table_rows(root, base_url: str, timezone: str) -> list[DocumentRow]:
         for row in rows[1:]:
             cells = _cells(row)
             parts = {name: cells[index] for name, index in columns.items() if index < len(cells)}
-            if (doc := _document(row, parts, base_url, timezone, file_part=parts.get("file"))):
+            if (doc := _document(row, parts, base_url, timezone)):
                 found.append(doc)
         if found:
             return found
     return []
 
 
-def _document(row, parts: dict, base_url: str, timezone: str, file_part=None) -> DocumentRow | None:
+def _document(row, parts: dict, base_url: str, timezone: str) -> DocumentRow | None:
     """One document from its row and parts; its files are the row's links to files (any link of
-    the file column), its page the first other link, the summary's own link first."""
+    its file part), its page the first other link, the summary's own link first."""
 
     def text(name: str) -> str:
         return clean_text(parts[name].text_content()) if name in parts else ""
@@ -147,7 +146,7 @@ def _document(row, parts: dict, base_url: str, timezone: str, file_part=None) ->
                            issued=parse_date(text("date"), timezone) if "date" in parts else None)
     own_page = other_page = ""
     for anchor in row.iter("a"):
-        attachment = link_attachment(anchor, base_url, any_link=_within(anchor, file_part))
+        attachment = link_attachment(anchor, base_url, any_link=_within(anchor, parts.get("file")))
         if attachment is not None:
             if attachment.url not in {f.url for f in document.files}:
                 document.files.append(attachment)
