@@ -15,7 +15,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
+from crawler.discover import family_of
 from deptfeeds.mirror import MirrorServer, serving
 from tests.conftest import REPO, SAMPLES, run_cli
 
@@ -134,3 +136,11 @@ def test_a_site_without_news_menus_is_found_through_its_sitemap(tmp_path: Path) 
     assert found.returncode == 0, found.stdout + found.stderr
     entry = tomllib.loads(entry_of(found.stdout))["sources"][0]
     assert entry["listing"] == ["http://sokhcn.vidu.gov.vn/tin-tuc/"]
+
+
+def test_one_fingerprint_on_every_page_is_no_family() -> None:
+    search_box = '<html><body><form action="/TimKiem.aspx"><input name="q"></form></body></html>'
+    assert family_of([lxml_html.fromstring(search_box) for _ in range(3)]) == ("", 0)
+    portal = ('<html><body><form action="./Default.aspx?pid=57">'
+              '<input name="__VIEWSTATE"></form></body></html>')
+    assert family_of([lxml_html.fromstring(portal)]) == ("aspnet-portal", 2)
