@@ -78,11 +78,18 @@ def site_feeds(fetcher: Fetcher, page: Page, root) -> list[str]:
 
 
 def family_of(roots: list) -> tuple[str, int]:
-    """The family whose fingerprints the pages match most (none: the generic path)."""
-    scores = {name: sum(1 for root in roots for css in family.fingerprints if root.cssselect(css))
-              for name, family in FAMILIES.items()}
+    """The family whose fingerprints the pages match most (none: the generic path).
+
+    A family needs two different fingerprints: one alone, however many pages print it, is the
+    site's template repeating itself (a search box posting to TimKiem.aspx on every page of an
+    old custom site is no ASP.NET portal). Pages matched break ties.
+    """
+    scores = {}
+    for name, family in FAMILIES.items():
+        matched = [css for css in family.fingerprints for root in roots if root.cssselect(css)]
+        scores[name] = (len(set(matched)), len(matched))
     best = max(scores, key=lambda name: scores[name], default="")
-    return (best, scores[best]) if best and scores[best] >= 2 else ("", 0)
+    return (best, scores[best][0]) if best and scores[best][0] >= 2 else ("", 0)
 
 
 SITEMAP_LOC = re.compile(r"<loc>\s*([^<\s]+)\s*</loc>", re.I)

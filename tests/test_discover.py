@@ -1,9 +1,12 @@
 """`deptfeeds discover` and `preview` on the sample sites over HTTP: from a homepage to a source entry.
 
-Three sample sites have homepages (the saved banner and menus around the latest news); one
-of them announces a feed of its own. Discover must find the listing that samples/deptfeeds.toml
-uses and the family it names, print an entry that crawls, add it to a commented config
-without losing a comment, and store nothing on the way; preview must store nothing either.
+Every sample site has a homepage (its banner, menus and footer around the latest news, and
+menu entries that lead nowhere, as real menus do); two of them announce a feed of their own.
+Discover must find the listing that samples/deptfeeds.toml uses and the family the site runs
+(the held-out Liferay and Joomla sites are configured without one, but discover names it; the
+old Kon Tum table layout has none, and its zero-config entry must crawl all the same), print an
+entry that crawls, add it to a commented config without losing a comment, and store nothing on
+the way; preview must store nothing either.
 """
 
 from __future__ import annotations
@@ -15,16 +18,23 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
+from crawler.discover import family_of
 from deptfeeds.mirror import MirrorServer, serving
 from tests.conftest import REPO, SAMPLES, run_cli
 
 CONFIGURED = {source["id"]: source for source in
               tomllib.loads((SAMPLES / "deptfeeds.toml").read_text("utf-8"))["sources"]}
 HOMEPAGES = {"langson": "http://sokhcn.langson.gov.vn/", "caobang": "http://khcncaobang.gov.vn/",
-             "bacgiang": "http://bacgiang.tcvn.gov.vn/"}
-# bacgiang is configured zero-config in the samples, but it is a WordPress site and discover says so
-FAMILIES = {"langson": "drupal", "caobang": "nukeviet", "bacgiang": "wordpress"}
+             "dienbien": "http://skhcn.dienbien.gov.vn/", "hoabinh": "http://sokhcn.hoabinh.gov.vn/",
+             "kontum": "http://skhcn.kontum.gov.vn/", "bacgiang": "http://bacgiang.tcvn.gov.vn/",
+             "quangtri": "http://sokhcn.quangtri.gov.vn/", "hatinh": "http://khcn.hatinh.gov.vn/"}
+# bacgiang, quangtri and hatinh are configured zero-config in the samples, but they run WordPress,
+# Liferay and Joomla and discover says so; kontum runs no CMS we know (its search box posting to
+# an .aspx page on every page is no ASP.NET portal)
+FAMILIES = {"langson": "drupal", "caobang": "nukeviet", "dienbien": "aspnet-portal", "hoabinh": "sharepoint",
+            "kontum": None, "bacgiang": "wordpress", "quangtri": "liferay", "hatinh": "joomla"}
 COMMENTED = """# Our departments. Keep this comment.
 [store]
 url = "sqlite:///data/deptfeeds.db"   # the store, beside this file
@@ -134,3 +144,11 @@ def test_a_site_without_news_menus_is_found_through_its_sitemap(tmp_path: Path) 
     assert found.returncode == 0, found.stdout + found.stderr
     entry = tomllib.loads(entry_of(found.stdout))["sources"][0]
     assert entry["listing"] == ["http://sokhcn.vidu.gov.vn/tin-tuc/"]
+
+
+def test_one_fingerprint_on_every_page_is_no_family() -> None:
+    search_box = '<html><body><form action="/TimKiem.aspx"><input name="q"></form></body></html>'
+    assert family_of([lxml_html.fromstring(search_box) for _ in range(3)]) == ("", 0)
+    portal = ('<html><body><form action="./Default.aspx?pid=57">'
+              '<input name="__VIEWSTATE"></form></body></html>')
+    assert family_of([lxml_html.fromstring(portal)]) == ("aspnet-portal", 2)
