@@ -127,7 +127,9 @@ def listing_candidates(page: Page, root) -> list[str]:
     found: list[tuple[int, int, str]] = []
     for order, anchor in enumerate(root.iter("a")):
         href, text = anchor.get("href"), clean_text(anchor.text_content()).strip(" :»›")
-        if not href or not text or len(text) > 60 or text.lower() == "trang chủ":
+        # a dropdown's parent ("Tin tức" over its sections) often links "#": the page itself
+        if not href or href.strip().startswith(("#", "javascript:")) or not text or len(text) > 60 \
+                or text.lower() == "trang chủ":
             continue
         if not SECTION_NAME.fullmatch(text):
             continue

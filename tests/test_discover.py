@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from crawler.discover import family_of
+from crawler.discover import family_of, listing_candidates
+from crawler.preview import Page
 from deptfeeds.mirror import MirrorServer, serving
 from tests.conftest import REPO, SAMPLES, run_cli
 
@@ -152,3 +153,12 @@ def test_one_fingerprint_on_every_page_is_no_family() -> None:
     portal = ('<html><body><form action="./Default.aspx?pid=57">'
               '<input name="__VIEWSTATE"></form></body></html>')
     assert family_of([lxml_html.fromstring(portal)]) == ("aspnet-portal", 2)
+
+
+def test_a_menu_parent_linking_nowhere_is_no_listing_candidate() -> None:
+    menu = ('<html><body><ul><li><a href="#">Tin tức</a><ul><li><a href="/tin-tuc/hoat-dong/">'
+            'Tin hoạt động</a></li></ul></li><li><a href="javascript:void(0)">Thông báo</a></li>'
+            '<li><a href="/thong-bao/">Thông báo</a></li></ul></body></html>')
+    page = Page("http://sokhcn.vidu.gov.vn/", menu, "text/html")
+    assert listing_candidates(page, lxml_html.fromstring(menu)) == [
+        "http://sokhcn.vidu.gov.vn/tin-tuc/hoat-dong/", "http://sokhcn.vidu.gov.vn/thong-bao/"]
