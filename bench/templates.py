@@ -132,13 +132,14 @@ class Sample:
 
 
 def sample_sources() -> list[dict[str, Any]]:
-    """Source entries of the samples config (or the main config) whose site is saved."""
+    """News source entries of the samples config (or the main config) whose site is saved
+    (documents sections are no article templates)."""
     for config in (SAMPLES / "deptfeeds.toml", REPO / "deptfeeds.toml"):
         if not config.exists():
             continue
         raw = tomllib.loads(config.read_text("utf-8"))
-        found = [s for s in raw.get("sources", [])
-                 if (SAMPLES / "sites" / (urlsplit(s["listing"][0]).hostname or "")).is_dir()]
+        found = [s for s in raw.get("sources", []) if s.get("kind", "news") == "news"
+                 and (SAMPLES / "sites" / (urlsplit(s["listing"][0]).hostname or "")).is_dir()]
         if found:
             return found
     raise FileNotFoundError(f"no sample source has a saved site under {SAMPLES / 'sites'}")

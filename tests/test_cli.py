@@ -44,7 +44,8 @@ def test_scrapy_list_shows_one_spider_per_source() -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == sorted(["langson", "caobang", "dienbien", "hoabinh", "kontum",
-                                            "bacgiang", "quangtri", "hatinh"])
+                                            "bacgiang", "quangtri", "hatinh",
+                                            "langson-vanban", "caobang-vanban"])  # documents sections
 
 
 def test_demo_crawls_the_samples_and_prints_where_the_feeds_are(tmp_path: Path) -> None:
