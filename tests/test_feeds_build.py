@@ -149,7 +149,7 @@ def test_building_for_one_source_rewrites_only_the_feeds_it_affects(feed_sites_c
     rebuilt = {p.relative_to(public(feed_sites_copy)).as_posix() for p in written}
     changed = {p.relative_to(public(feed_sites_copy)).as_posix() for p, did in written.items() if did}
     feeds = ["lancan", "all", "topics/do-luong", "topics/chuyen-doi-so-lan-can"]
-    assert rebuilt == {f + s for f in feeds for s in FORMATS} | {"feeds.opml", "index.html"}
+    assert rebuilt == {f + s for f in feeds for s in FORMATS} | {"feeds.opml", "index.html", "feed.xsl"}
     assert changed == {f + s for f in feeds for s in FORMATS} | {"index.html"}
     rss = etree.parse(public(feed_sites_copy) / "lancan.rss")
     assert rss.findtext("channel/lastBuildDate") == "Wed, 02 Jan 2030 10:04:05 +0700"
