@@ -1,7 +1,9 @@
 """Crawls as Celery tasks: `deptfeeds schedule` enqueues them, `deptfeeds worker`s on any machine run them.
 
-With a [cluster] table the scheduler runs no crawl itself: each due crawl becomes a "crawl source
-X" task on the Redis broker, and feed builds become "rebuild feeds for X" tasks. Celery does the
+With a [cluster] table the scheduler runs no crawl itself: the sources due together become "crawl
+sources X, Y, ..." tasks on the Redis broker (up to [cluster] batch sources each, crawled by one
+process on a worker, as [schedule] batch does on one machine), and feed builds become "rebuild
+feeds for X" tasks. Celery does the
 queueing, the delivery and the redelivery; the store (PostgreSQL) keeps the runs and the locks
 that stop two machines from crawling one source at once.
 
@@ -14,6 +16,9 @@ store merges articles by URL (a crawl done twice stores nothing twice).
 from __future__ import annotations
 
 import logging
+import math
+import threading
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -82,10 +87,10 @@ class Queue:
         # worker after the first died is never dropped as expired on the way.
         self.expires = parse_duration(config.schedule.misfire_grace) + visibility_timeout(config)
 
-    def crawl(self, source_id: str) -> str:
-        """Queue a crawl of one source; return the task id."""
-        result = self.app.send_task(CRAWL_TASK, args=[source_id], expires=self.expires)
-        log.info("%s: crawl queued for a worker (task %s)", source_id, result.id)
+    def crawl(self, *source_ids: str) -> str:
+        """Queue one crawl of these sources (one process on a worker); return the task id."""
+        result = self.app.send_task(CRAWL_TASK, args=[list(source_ids)], expires=self.expires)
+        log.info("%s: crawl queued for a worker (task %s)", ", ".join(source_ids), result.id)
         return result.id
 
     def rebuild(self, source_ids: Iterable[str]) -> str:
@@ -100,14 +105,35 @@ class Queue:
 
 
 
+def split(source_ids: list[str], size: int) -> list[list[str]]:
+    """Into as few batches of at most `size` as there can be, of even sizes (7 by 3: 3, 2, 2)."""
+    count = math.ceil(len(source_ids) / size) if source_ids else 0
+    return [source_ids[i::count] for i in range(count)]
+
+
 class QueueingRuntime(Runtime):
     """The scheduler's runtime with [cluster]: due crawls and feed rebuilds go to the workers."""
 
     queue: Queue | None = None
+    GATHER = 0.5  # seconds the first due job waits for the others due at the same moment
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.pending: list[str] = []
+        self._pending_lock = threading.Lock()
 
     def crawl(self, source_id: str) -> None:
-        assert self.queue is not None
-        self.queue.crawl(source_id)
+        """Each due job adds its source; the first one, after GATHER, queues them all in batches."""
+        assert self.queue is not None and self.config.cluster is not None
+        with self._pending_lock:
+            self.pending.append(source_id)
+            if len(self.pending) > 1:
+                return
+        time.sleep(self.GATHER)
+        with self._pending_lock:
+            due, self.pending = self.pending, []
+        for batch in split(due, self.config.cluster.batch):
+            self.queue.crawl(*batch)
 
     def rebuild(self, sources: set[str]) -> int | None:
         assert self.queue is not None

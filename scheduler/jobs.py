@@ -222,11 +222,6 @@ class Ticket:
     done: threading.Event = field(default_factory=threading.Event)
 
 
-def crawl_and_record(runtime: Runtime, source_id: str) -> list[CrawlRun]:
-    """Crawl one source in a child process of its own (a worker's task), as crawl_batch does."""
-    return crawl_batch(runtime, [source_id]).get(source_id, [])
-
-
 def crawl_batch(runtime: Runtime, source_ids: list[str]) -> dict[str, list[CrawlRun]]:
     """Crawl these sources in one child process, close what it left open, rebuild the feeds that changed."""
     config, store = runtime.config, runtime.store

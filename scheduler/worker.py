@@ -2,7 +2,7 @@
 
 A worker is one Celery worker process with a pool of threads; each crawl task still runs its
 crawl in a child process of its own (Scrapy's reactor cannot restart within a process), with
-the [crawl] time limit, through the scheduler's own `crawl_and_record`. A child is tied to its
+the [crawl] time limit, through the scheduler's own `crawl_batch`. A child is tied to its
 worker (PR_SET_PDEATHSIG): a worker killed outright takes its crawls with it, so the crawl
 redelivered to another worker finds the source's lock free. Every run records the worker's
 name (crawl_runs.worker), so `deptfeeds status` and the demo can tell who crawled what.
@@ -52,15 +52,18 @@ class WorkerRuntime(jobs.Runtime):
 _runtime: WorkerRuntime | None = None
 
 
-def crawl_source(source_id: str) -> dict[str, Any]:
-    """The crawl task: crawl one source in a child process and record the run in the store."""
+def crawl_sources(source_ids: list[str] | str) -> dict[str, Any]:
+    """The crawl task: crawl these sources in one child process, recording each one's run."""
     runtime = _current()
-    if source_id not in {s.id for s in runtime.config.sources}:
-        log.error("%s: not a source of %s; is this worker's config the scheduler's?", source_id,
-                  runtime.config.path)
-        return {"source": source_id, "runs": []}
-    runs = jobs.crawl_and_record(runtime, source_id)
-    return {"source": source_id, "runs": [run.id for run in runs]}
+    wanted = [source_ids] if isinstance(source_ids, str) else list(source_ids)  # str: an older scheduler
+    known = {s.id for s in runtime.config.sources}
+    for source_id in wanted:
+        if source_id not in known:
+            log.error("%s: not a source of %s; is this worker's config the scheduler's?", source_id,
+                      runtime.config.path)
+    ids = [s for s in wanted if s in known]
+    outcome = jobs.crawl_batch(runtime, ids) if ids else {}
+    return {"sources": ids, "runs": [run.id for runs in outcome.values() for run in runs]}
 
 
 def rebuild_feeds(source_ids: list[str]) -> dict[str, Any]:
@@ -95,7 +98,7 @@ def serve(config: Config, log_flags: list[str], concurrency: int, name: str | No
     runtime.queue = Queue(config)
     _runtime = runtime
     app = make_app(config)
-    app.task(name=CRAWL_TASK)(crawl_source)
+    app.task(name=CRAWL_TASK)(crawl_sources)
     app.task(name=REBUILD_TASK)(rebuild_feeds)
     log.info("worker %s: %d crawls at a time from queue %r on %s; store %s", name, concurrency,
              config.cluster.queue, config.cluster.broker, config.store_url)

@@ -8,19 +8,24 @@ time on a fresh database. Without PostgreSQL installed those runs skip and say w
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from deptfeeds.mirror import MirrorServer, serving
 from tests.servers import PostgresServer, RedisServer, ServerUnavailable
+
+if TYPE_CHECKING:
+    from tests.cluster import Processes
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -246,3 +251,41 @@ def feed_server(feed_sites: Path) -> Iterator[str]:
     """`deptfeeds serve` on a free port over the fixture sites' feeds; its base URL."""
     with serving_feeds(feed_sites) as base:
         yield base
+
+
+_queues = itertools.count(1)
+
+
+@pytest.fixture
+def cluster_config(tmp_path: Path, postgres: PostgresServer, redis_server: RedisServer) -> Iterator[Callable]:
+    """Write a config with a fresh PostgreSQL database and a queue of its own on the test Redis."""
+    made: list[str] = []
+
+    def write(*sources: str, crawl: str = "delay = 0", schedule: str = 'every = "1h"\njitter = "0s"') -> Path:
+        url = postgres.create_database()
+        made.append(url)
+        path = tmp_path / "deptfeeds.toml"
+        path.write_text(f'[store]\nurl = "{url}"\n\n[feeds]\ndir = "public"\n\n[crawl]\n{crawl}\n\n'
+                        f'[schedule]\n{schedule}\n\n[cluster]\nbroker = "{redis_server.url}"\n'
+                        f'queue = "test-{next(_queues)}"\n' + "".join(sources), encoding="utf-8")
+        return path
+
+    yield write
+    for url in made:
+        postgres.drop_database(url)
+
+
+@pytest.fixture
+def processes(fixture_mirror: MirrorServer, tmp_path: Path) -> Iterator[Callable[[Path], Processes]]:
+    """Start `Processes(config)` groups; every process they started is killed at the end."""
+    from tests.cluster import Processes  # tests/cluster.py itself uses this module's start_cli
+
+    made: list[Processes] = []
+
+    def start(config: Path) -> Processes:
+        made.append(Processes(config, fixture_mirror))
+        return made[-1]
+
+    yield start
+    for group in made:
+        group.close()
