@@ -25,7 +25,7 @@ from core.locks import LockBusy, crawl_locks
 from core.store import Store
 from scheduler import jobs
 from scheduler.cluster import runtime_for
-from scheduler.leader import LOST_LEADERSHIP, Leadership, Standby, hold_until_stopped, leading
+from scheduler.leader import Leadership, Standby, hold_until_stopped, leading
 from scheduler.schedules import sync_jobs
 from scheduler.status import JOBS_TABLE, SHUTTING_DOWN, source_status
 
@@ -87,8 +87,11 @@ def serve(config: Config, log_flags: list[str]) -> int:
     signals.install()
     store = Store(config.store_url)
     try:
-        with leading(config, store, signals.stop) as leadership:
-            return _serve(config, store, log_flags, signals, leadership)
+        while True:
+            with leading(config, store, signals.stop) as leadership:
+                if _serve(config, store, log_flags, signals, leadership):
+                    return 0
+            log.warning("standing by again, for the leader lock")
     except Standby:
         return 0
     finally:
@@ -96,7 +99,8 @@ def serve(config: Config, log_flags: list[str]) -> int:
 
 
 def _serve(config: Config, store: Store, log_flags: list[str], signals: StopSignal,
-           leadership: Leadership | None = None) -> int:
+           leadership: Leadership | None = None) -> bool:
+    """Lead until told to stop (True) or until another scheduler took the leader lock (False)."""
     store.sync_sources(config.sources)
     close_leftovers(config, store)
     runtime = runtime_for(config, store, log_flags)
@@ -115,13 +119,13 @@ def _serve(config: Config, store: Store, log_flags: list[str], signals: StopSign
             log.info("%s: next run %s", job.name, when)
         log.info("scheduler started: %d sources, store %s; stop with SIGTERM or Ctrl-C",
                  len(config.sources), config.store_url)
-        led = hold_until_stopped(signals.stop, leadership)
+        led = hold_until_stopped(signals.stop, leadership, scheduler)
         shut_down(scheduler, runtime, config, signals)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         jobs.install(None)
-    return 0 if led else LOST_LEADERSHIP
+    return led
 
 
 def shut_down(scheduler: BackgroundScheduler, runtime: jobs.Runtime, config: Config,
