@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean cluster-demo
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(BIN)/.installed: pyproject.toml
 
 demo: $(BIN)/.installed
 	$(BIN)/deptfeeds demo
+
+# The cluster on this machine: PostgreSQL, Redis, a scheduler and two workers crawl the samples.
+cluster-demo: $(BIN)/.installed
+	bash tests/install-tools.sh postgresql redis-server
+	$(BIN)/python -m deptfeeds.cluster_demo
 
 test: $(BIN)/.installed
 	bash tests/install-tools.sh
@@ -26,4 +31,4 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) samples/data samples/public
+	rm -rf $(VENV) samples/data samples/public samples/cluster-demo

@@ -1,7 +1,7 @@
 """Shared fixtures: the sample sites served on 127.0.0.1, the CLI run as a real process, and the store.
 
 Every test that touches the store (directly, or through `sample_config`, `feed_sites`,
-`store_url`...) runs twice: on SQLite and on a real PostgreSQL server (tests/servers.py), each
+`store_url`...) runs twice: on SQLite and on a real PostgreSQL server (deptfeeds/servers.py), each
 time on a fresh database. Without PostgreSQL installed those runs skip and say why; in CI
 (CI set) they fail instead, since there the setup installs it.
 """
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from deptfeeds.mirror import MirrorServer, serving
-from tests.servers import PostgresServer, RedisServer, ServerUnavailable
+from deptfeeds.servers import PostgresServer, RedisServer, ServerUnavailable
 
 if TYPE_CHECKING:
     from tests.cluster import Processes

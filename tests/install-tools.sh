@@ -3,13 +3,20 @@
 # chromium (feed readers), postgresql and redis-server (the shared store and the crawl queue;
 # the tests start their own servers on free ports in temporary folders, never the system's).
 # Best effort: without root or apt-get the tests that need a tool skip and say why.
+# With arguments (e.g. `postgresql redis-server`, for make cluster-demo), only those.
 set -uo pipefail
 
+wanted=("$@")
+[ ${#wanted[@]} -eq 0 ] && wanted=(newsboat chromium postgresql redis-server)
 missing=()
-command -v newsboat >/dev/null 2>&1 || missing+=(newsboat)
-command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
-compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+for tool in "${wanted[@]}"; do
+    case "$tool" in
+        chromium) command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+                      || missing+=(chromium) ;;
+        postgresql) compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql) ;;
+        *) command -v "$tool" >/dev/null 2>&1 || missing+=("$tool") ;;
+    esac
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

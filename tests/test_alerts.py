@@ -17,8 +17,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from deptfeeds.mirror import MirrorServer
+from deptfeeds.servers import free_port
 from tests.conftest import run_cli
-from tests.servers import free_port
 
 DEAD = "http://sokhcn.vidu.gov.vn/khong-con-trang-nay/"
 GOOD = "http://sokhcn.vidu.gov.vn/tin-tuc/"

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import subprocess
+import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import feedparser
+import pytest
 
 from core.config import load_config
 from core.store import Store
 from scheduler.cluster import Queue
 from scheduler.leader import LEAD_CHECK
 from tests.cluster import alive, finished, stop, wait_for
-from tests.conftest import SAMPLES, run_cli
+from tests.conftest import REPO, SAMPLES, cli_env, run_cli
 from tests.test_end_to_end import expected_articles
 from tests.test_scheduler import LANGSON
 
@@ -123,3 +128,23 @@ def test_scheduler_and_workers_recover_when_postgresql_restarts(cluster_config, 
     assert "does not answer" in log and "jobs paused" in log
     stop(scheduler, scheduler_log)
     stop(worker, worker_log)
+
+
+def test_the_cluster_demo_crawls_the_samples_and_stops_everything(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "deptfeeds.cluster_demo", "--out", str(tmp_path)],
+                            cwd=REPO, env=cli_env(), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    rows = {line.split()[0]: line.split() for line in out.splitlines()
+            if re.search(r" (ok|failed) +\d+ +\d+$", line)}
+    sources = [s.id for s in load_config(SAMPLES / "deptfeeds.toml").sources]
+    assert sorted(rows) == sorted(sources)
+    assert all(row[2] == "ok" for row in rows.values())
+    assert {row[1] for row in rows.values()} == {"worker-1", "worker-2"}
+    for feed in (tmp_path / "public").glob("*.atom"):
+        assert not feedparser.parse(feed.read_bytes()).bozo, feed
+    assert (tmp_path / "public" / "all.atom").exists()
+    assert out.rstrip().endswith("everything it started is stopped")
+    port = int(re.search(r"PostgreSQL on 127\.0\.0\.1:(\d+)", out).group(1))
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()

@@ -16,9 +16,9 @@ import pytest
 from core.config import load_config
 from core.store import Store
 from deptfeeds.mirror import MirrorServer
+from deptfeeds.servers import PostgresServer
 from tests.cluster import wait_for
 from tests.conftest import run_cli, start_cli
-from tests.servers import PostgresServer
 from tests.test_scheduler import LANGSON
 
 TAKE_OVER_WITHIN = 30.0

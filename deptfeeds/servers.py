@@ -1,9 +1,10 @@
-"""Real PostgreSQL and Redis servers for the tests, from Debian's packages, on free loopback ports.
+"""Real PostgreSQL and Redis servers for the tests and `make cluster-demo`, from Debian's packages,
+on free loopback ports.
 
 Each server runs from a temporary folder and is stopped (and the folder removed) at the end.
 PostgreSQL refuses to run as root, so as root its programs run as the `postgres` system user
 the package creates, in folders owned by that user. tests/install-tools.sh installs the
-packages; `start_*` raises ServerUnavailable with the reason when a server cannot be had.
+packages; a server that cannot be had raises ServerUnavailable with the reason.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ POSTGRES_USER = "postgres"
 
 
 class ServerUnavailable(Exception):
-    """A server the tests need cannot be started here; the message says why."""
+    """A server cannot be started here; the message says why."""
 
 
 def free_port() -> int:
