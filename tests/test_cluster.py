@@ -17,7 +17,7 @@ import feedparser
 from core.config import load_config
 from core.locks import crawl_lock_name, lock_taken
 from core.store import Store
-from scheduler.cluster import Queue, visibility_timeout
+from scheduler.cluster import Queue, split, visibility_timeout
 from tests.cluster import finished, stop, wait_for
 from tests.conftest import run_cli
 from tests.test_scheduler import LANGSON, VIDU
@@ -122,3 +122,11 @@ def test_a_cluster_needs_a_shared_store(tmp_path: Path) -> None:
     result = run_cli("worker", "--config", str(path))
     assert result.returncode != 0
     assert "[cluster] needs a store every machine reaches" in result.stderr
+
+
+def test_sources_due_together_split_into_even_batches_of_at_most_the_size() -> None:
+    due = [f"s{n}" for n in range(7)]
+    batches = split(due, 3)
+    assert [len(b) for b in batches] == [3, 2, 2]
+    assert sorted(s for b in batches for s in b) == sorted(due)
+    assert split(due, 10) == [due] and split([], 3) == []
