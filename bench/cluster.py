@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ from bench.mirror import ensure
 from bench.serve import MirrorProcess, mirror_process
 from core.config import load_config
 from core.store import Store
+from deptfeeds import cluster_demo
+from deptfeeds.mirror import proxied
 from deptfeeds.servers import PostgresServer, RedisServer
 from scheduler.cluster import Queue, split
 
@@ -105,17 +108,13 @@ def workers_row(count: int, mirror: Path, postgres: PostgresServer, redis: Redis
     settings = load_config(config)
     store = Store(settings.store_url)  # creates the schema before the workers start
     store.sync_sources(settings.sources)
-    env = child_env({"http_proxy": server.proxy_url})
-    started: list[tuple[subprocess.Popen, Path]] = []
-    try:
-        for n in range(1, count + 1):
-            log = folder / f"worker-{n}.log"
-            with log.open("wb") as output:
-                started.append((subprocess.Popen(
-                    [sys.executable, "-m", "deptfeeds", "worker", "--name", f"w{n}", "--concurrency", "1",
-                     "--config", str(config)], env=env, stdout=output, stderr=subprocess.STDOUT), log))
+    with ExitStack() as running, proxied(server):
+        started = [running.enter_context(cluster_demo.started(
+            f"worker-{n}", ["worker", "--name", f"w{n}", "--concurrency", "1"], config, folder))
+            for n in range(1, count + 1)]
         for process, log in started:
-            wait(lambda p=process, lg=log: "ready" in lg.read_text(), f"{log.stem} to be ready", process, log)
+            cluster_demo.wait_until(lambda lg=log: "ready" in lg.read_text(), f"{log.stem} to be ready",
+                                    [(process, log)])
         workers = [psutil.Process(p.pid) for p, _ in started]
         cpu_before, clock = cpu_of(workers), time.perf_counter()
         queue = Queue(settings)
@@ -124,16 +123,13 @@ def workers_row(count: int, mirror: Path, postgres: PostgresServer, redis: Redis
             queue.crawl(*part)
         queue.close()
         # every crawl task done (its child reaped, so its CPU counted), then the rebuild each queued
-        wait(lambda: succeeded(started, "crawl_source") >= len(tasks), "the crawl tasks", *started[0])
-        wait(lambda: succeeded(started, "rebuild_feeds") >= len(tasks), "the feed rebuilds", *started[0])
+        cluster_demo.wait_until(lambda: succeeded(started, "crawl_source") >= len(tasks), "the crawl tasks",
+                                started, timeout=7200)
+        cluster_demo.wait_until(lambda: succeeded(started, "rebuild_feeds") >= len(tasks), "the rebuilds",
+                                started, timeout=7200)
         seconds = time.perf_counter() - clock
         cpu = cpu_of(workers) - cpu_before
-    finally:
-        store.close()
-        for process, _log in started:
-            process.terminate()
-        for process, _log in started:
-            process.wait(120)
+    store.close()
     pages, names = pages_of(config)
     result = row(f"{count} worker{'s' if count > 1 else ''}", count, pages, seconds, cpu)
     result["workers used"] = len([n for n in names if n])
@@ -145,17 +141,6 @@ def succeeded(workers: list[tuple[subprocess.Popen, Path]], task: str) -> int:
     """How many `task` tasks the workers' logs say succeeded."""
     done = re.compile(rf"deptfeeds\.{task}\[[^\]]+\] succeeded")
     return sum(len(done.findall(log.read_text())) for _p, log in workers)
-
-
-def wait(condition, what: str, process: subprocess.Popen, log: Path, timeout: float = 7200) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if process.poll() is not None:
-            raise RuntimeError(f"{log.stem} exited ({process.returncode}) waiting for {what}:\n"
-                               f"{log.read_text()[-3000:]}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.25)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -66,15 +66,17 @@ def started(name: str, args: list[str], config: Path, logs: Path) -> Iterator[tu
         print(f"cluster-demo: stopped {name} (exit {process.returncode})")
 
 
-def wait_until(condition, what: str, processes: list[tuple[subprocess.Popen, Path]]) -> None:
-    deadline = time.monotonic() + WAIT
+def wait_until(condition: Callable[[], object], what: str, processes: list[tuple[subprocess.Popen, Path]],
+               timeout: float = WAIT) -> None:
+    """Poll until `condition`; stop with the log's name if one of the processes dies meanwhile."""
+    deadline = time.monotonic() + timeout
     while not condition():
         for process, log in processes:
             if process.poll() is not None:
                 raise SystemExit(f"cluster-demo: {log.stem} exited ({process.returncode}) while waiting for "
                                  f"{what}; its log: {log}")
         if time.monotonic() > deadline:
-            raise SystemExit(f"cluster-demo: gave up after {WAIT:g}s waiting for {what}; "
+            raise SystemExit(f"cluster-demo: gave up after {timeout:g}s waiting for {what}; "
                              f"logs in {processes[0][1].parent}")
         time.sleep(0.5)
 
