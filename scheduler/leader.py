@@ -72,7 +72,8 @@ class Leadership:
         announced = False
         try:
             while not self._try_lock():
-                if not announced and self._announce(presence):
+                # (again after a restarted server, which dropped the presence lock with its connection)
+                if self.down_since is None and not presence.held() and self._announce(presence):
                     announced = True
                 if stop.wait(TAKE_OVER_POLL):
                     log.info("standby: stopped before taking over")
@@ -87,6 +88,7 @@ class Leadership:
 
     def _announce(self, presence: AdvisoryLock) -> bool:
         try:
+            presence.release()  # a lock lost with its connection is still counted as ours until released
             presence.acquire(0)
             self.store.set_lock_owner(standby_name(), os.getpid(), HOST)
             owner = describe_owner(self.store.lock_owner(SCHEDULER))

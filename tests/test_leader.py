@@ -17,6 +17,7 @@ from core.config import load_config
 from core.store import Store
 from deptfeeds.mirror import MirrorServer
 from deptfeeds.servers import PostgresServer
+from scheduler.leader import LEAD_CHECK
 from tests.cluster import wait_for
 from tests.conftest import run_cli, start_cli
 from tests.test_scheduler import LANGSON
@@ -91,3 +92,32 @@ def test_on_sqlite_a_second_scheduler_is_refused(tmp_path: Path, fixture_mirror)
     finally:
         first.terminate()
         first.wait(60)
+
+
+def test_after_a_postgresql_restart_one_scheduler_leads_and_the_other_stands_by(
+        shared_store: Path, fixture_mirror, postgres: PostgresServer) -> None:
+    config = shared_store
+    logs = [config.parent / "first.log", config.parent / "second.log"]
+    first = start_cli("schedule", "--config", str(config), log=logs[0], proxy=fixture_mirror)
+    second = None
+    try:
+        wait_for(lambda: first.poll() is None and "scheduler started" in logs[0].read_text(), "the leader")
+        second = start_cli("schedule", "--config", str(config), log=logs[1], proxy=fixture_mirror)
+        wait_for(lambda: second.poll() is None and "standby:" in logs[1].read_text(), "the standby")
+        postgres.stop()
+        time.sleep(LEAD_CHECK * 2.5)  # both find the database gone: the leader pauses, the standby waits
+        postgres.start()
+        # whoever asks first gets the lock; the other (leader or not) stands by, and nobody exits
+        wait_for(lambda: status(config, fixture_mirror)["running"]
+                 and len(status(config, fixture_mirror)["standby"]) == 1, "a leader and a standby again",
+                 timeout=TAKE_OVER_WITHIN + 30)
+        state = status(config, fixture_mirror)
+        assert {state["pid"], state["standby"][0]["pid"]} == {first.pid, second.pid}
+        assert first.poll() is None and second.poll() is None
+        assert "does not answer" in logs[0].read_text() and "does not answer" in logs[1].read_text()
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(60)
+    assert first.returncode == 0 and second.returncode == 0, logs[0].read_text() + logs[1].read_text()
