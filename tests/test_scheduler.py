@@ -18,6 +18,7 @@ from core.locks import crawl_locks
 from core.store import CrawlRun, Store
 from deptfeeds.mirror import MirrorServer
 from scheduler.status import next_runs
+from tests.cluster import wait_for
 from tests.conftest import run_cli, start_cli, use_store
 
 # Every test here touches the store: each runs on SQLite and on PostgreSQL.
@@ -51,14 +52,6 @@ def write_config(folder: Path, schedule: str, *sources: str, crawl: str = "delay
     path.write_text(f'[store]\nurl = "sqlite:///data/deptfeeds.db"\n\n[crawl]\n{crawl}\n\n'
                     f'[schedule]\n{schedule}\n' + "".join(sources), encoding="utf-8")
     return use_store(path)
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(0.1)
 
 
 class Scheduler:
