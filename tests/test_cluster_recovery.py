@@ -68,7 +68,8 @@ def test_two_workers_crawl_every_sample_site_once(cluster_config, processes) -> 
             links.update(e.link for e in feed.entries)
     assert max(links.values()) == 1, f"an article in two feeds or twice: {links.most_common(3)}"
     combined = feedparser.parse((feeds / "all.atom").read_bytes()).entries
-    found = {e.link for e in combined} | {u for e in combined for u in re.findall(r'href="([^"]+)"', entry_text(e))}
+    copies = {u for e in combined for u in re.findall(r'href="([^"]+)"', entry_text(e))}
+    found = {e.link for e in combined} | copies
     missing = [url for url in expected_articles() if url not in found]
     assert not missing, f"all.atom lacks {missing}"
     store = Store(settings.store_url)
