@@ -1,7 +1,8 @@
 """Find the element that holds the article's text.
 
 Cascade: the source's selectors (or its family's), then the body containers of the CMS
-families common on government sites, then text and link density scored over the page.
+families common on government sites (`known_body`), then text and link density scored over
+the page (`densest`, which article.py weighs against a second opinion, second.py).
 """
 
 from __future__ import annotations
@@ -227,9 +228,9 @@ def trailing_cards(container: Element, cards: list[Element]) -> list[Element]:
     return [card for card in cards if order[card] > last]
 
 
-def find_body(root: Element, selectors: tuple[str, ...], origin: str,
-              keep: frozenset[Element] = frozenset()) -> tuple[Element | None, str]:
-    """The article container and which path found it."""
+def known_body(root: Element, selectors: tuple[str, ...], origin: str,
+               keep: frozenset[Element] = frozenset()) -> tuple[Element | None, str]:
+    """The article container a rule names (the source's, its family's, a known CMS's), if any."""
     tag = first_match(root, selectors)
     if tag is not None:
         return tag, origin
@@ -237,5 +238,5 @@ def find_body(root: Element, selectors: tuple[str, ...], origin: str,
         matches = [t for t in found if _usable(t) and not in_chrome(t, keep)]
         if matches:
             return max(matches, key=text_length), "generic:" + selector
-    tag = densest(root, keep)
-    return (tag, "generic:density") if tag is not None else (None, "none")
+    return None, "none"
+
