@@ -10,7 +10,9 @@ say only "Chi tiết tin" (news detail), and a general news layout whose body is
 advert slot and a newsletter box, with a trending list, an "Updated" stamp, a slideshow counter
 and next-story cards after the text; and a page whose density guess overgrows into the page's
 wrapper (a partners box denser than the article's short paragraphs, the menu, the address
-footer), where trafilatura's second opinion points at the article inside it (second.py).
+footer), where trafilatura's second opinion points at the article inside it (second.py); and an article
+whose body class a related story's teaser also uses, with its tag links under the text (the
+teaser is no body and the page is no listing).
 Each page sits in tests/extract_pages/ beside the JSON an editor would write.
 """
 

@@ -71,6 +71,8 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "read-more": ("<p>READ MORE</p>", "READ MORE"),
     "gallery-counter": ("<p>Image 3 of 8</p>", "3 of 8"),
     "subscribe": ("<p>SUBSCRIBE</p>", "SUBSCRIBE"),
+    "tags-line": ("<p>Từ khóa: <a href='/tag/nhan-hieu'>nhãn hiệu</a>, <a href='/tag/shtt'>trí tuệ</a></p>",
+                  "nhãn hiệu"),
     "url-line": ("<p>https://sokhcn.example.gov.vn/tin-tuc/hoi-thao-123.html</p>", "hoi-thao-123"),
     "search-text": ("<p>Nhập từ khóa...Tìm kiếm</p>", "Nhập từ khóa"),
     "breadcrumb-text": ("<p>Trang chủ » Tin tức - Sự kiện</p>", "Trang chủ"),

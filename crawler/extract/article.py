@@ -15,7 +15,15 @@ from w3lib.url import canonicalize_url
 
 from crawler.extract.attachments import Attachment, find_attachments, mark_viewers
 from crawler.extract.blocks import OUTPUT, Block, block_text, to_blocks
-from crawler.extract.body import densest, first_match, known_body, link_density, teaser_cards, trailing_cards
+from crawler.extract.body import (
+    densest,
+    first_match,
+    in_teaser,
+    known_body,
+    link_density,
+    teaser_cards,
+    trailing_cards,
+)
 from crawler.extract.byline import labelled_author, take_byline
 from crawler.extract.clean import body_of, oversized, prune, wrappers
 from crawler.extract.compose import compose, drop_chrome
@@ -255,6 +263,12 @@ def _article_body(page: PageContext, rules: SiteRules, html: str) -> tuple[Eleme
     if container is None:
         raise NoArticle("no article body found")
     cards = teaser_cards(container, body_of(page.root), page.url)
+    if cards is None and path.startswith("generic:") and in_teaser(container, body_of(page.root), page.url):
+        # The vocabulary's container was a related story's teaser, not the article's body.
+        container, path = _unsure_body(page, html)
+        if container is None:
+            raise NoArticle("no article body found")
+        cards = teaser_cards(container, body_of(page.root), page.url)
     if cards is None:
         raise NoArticle("the page lists articles, it is not one")
     for card in trailing_cards(container, cards):

@@ -140,6 +140,8 @@ RULES: list[Rule] = [
          text=_t(r"(?:subscribe|sign up|đăng ký nhận (?:tin|bản tin))(?: now| today| here)?\W*"
                  r"|(?:subscribe|sign up) (?:to|for) (?:our|the) .{0,60}"
                  r"|get (?:our|the) .{0,40}newsletter.{0,60}")),
+    Rule("tags-line", "the post's tag links printed as a line under the text",
+         text=_t(r"(?:từ khóa|từ khoá|thẻ|tags?|keywords?|schlagwörter|schlagworte)\s*:.{0,160}")),
     Rule("url-line", "the page's own address printed as a line", text=_t(r"(?:url|link)?\s*:?\s*https?://\S+")),
     Rule("search-text", "search box labels and weather widget leftovers",
          text=_t(r"nhập từ khóa.{0,20}|tìm kiếm\.*|°\s*c?|\d+\s*°\s*c?")),
