@@ -12,7 +12,8 @@ and next-story cards after the text; and a page whose density guess overgrows in
 wrapper (a partners box denser than the article's short paragraphs, the menu, the address
 footer), where trafilatura's second opinion points at the article inside it (second.py); and an article
 whose body class a related story's teaser also uses, with its tag links under the text (the
-teaser is no body and the page is no listing).
+teaser is no body and the page is no listing); and a WordPress theme that names its entry
+"entry themeform share" (the share rule's class on the article's own container).
 Each page sits in tests/extract_pages/ beside the JSON an editor would write.
 """
 
