@@ -90,20 +90,22 @@ def find_data(given: str | None) -> Path | None:
     return None
 
 
-def load_documents(annotations: Path, limit: int | None = None) -> list[Document]:
-    """Every annotated page whose HTML is in `cache/` or `eval/` beside the file, sorted by URL."""
+def load_documents(annotations: Path, limit: int | None = None) -> tuple[list[Document], int]:
+    """Every annotated page whose HTML is in `cache/` or `eval/` beside the file, sorted by URL,
+    and how many annotated pages have no HTML there (a copy without `cache/` lacks some)."""
     here = annotations.parent
     data: dict[str, dict[str, Any]] = json.loads(annotations.read_text("utf-8"))
-    documents = []
+    documents, absent = [], 0
     for url in sorted(data)[:limit]:
         item = data[url]
         path = next((here / sub / item["file"] for sub in ("cache", "eval")
                      if (here / sub / item["file"]).is_file()), None)
         if path is None:
-            raise FileNotFoundError(f"{url}: HTML file not found: {item['file']}")
+            absent += 1
+            continue
         documents.append(Document(url, item["file"], path.read_bytes(), tuple(item["with"]),
                                   tuple(item["without"])))
-    return documents
+    return documents, absent
 
 
 def norm(text: str) -> str:
@@ -235,11 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     if annotations is None:
         print(HOW_TO_GET, file=sys.stderr)
         return 2
-    documents = load_documents(annotations, args.limit or (QUICK_PAGES if args.quick else None))
+    documents, absent = load_documents(annotations, args.limit or (QUICK_PAGES if args.quick else None))
+    if absent:
+        print(f"{absent} annotated pages have no HTML file beside {annotations.name}: left out")
     systems = available(args.systems.split(","))
     outputs: dict[str, dict[str, str | None]] = {}
     result = summarise(evaluate(documents, systems, outputs))
-    result["data"] = {"pages": len(documents), "annotations": str(annotations)}
+    result["data"] = {"pages": len(documents), "absent": absent, "annotations": str(annotations)}
     rows = [(name, result[name]["precision"], result[name]["recall"], result[name]["accuracy"],
              result[name]["f1"], result[name]["pages_failed"], result[name]["errors"],
              result[name]["cpu_ms_per_page"]) for name in systems]

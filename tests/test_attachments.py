@@ -113,6 +113,11 @@ def test_images_stay_figures_and_pages_are_not_attachments() -> None:
         "http://sokhcn.vidu.gov.vn/GetFile.aspx?f=KH48.pdf"
 
 
+def test_a_query_value_in_brackets_is_no_url_and_no_crash() -> None:
+    """urlsplit refuses "[...]" as a host; such a parameter names no file (seen on a real page)."""
+    assert file_target("http://sokhcn.vidu.gov.vn/suche?q=[@attr_id='bgbl115s2553.pdf']") is None
+
+
 def test_a_labelled_list_leaves_the_body_and_a_link_in_the_prose_stays() -> None:
     article = extract_article(page(
         '<p>Chi tiết tại <a href="/files/tb-12.pdf">Thông báo số 12/TB-SKHCN</a>.</p>'

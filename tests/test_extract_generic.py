@@ -181,3 +181,14 @@ def test_an_article_with_teaser_cards_is_still_an_article() -> None:
     related = extract_article(f"<html><body><h1>{TITLE}</h1><p>Ngày 12/03/2024</p><div class='news-view'>"
                               f"{BODY}{CARDS}</div></body></html>", URL)
     assert related.paragraphs[-1] == P3 and "Chương trình" not in related.body_text
+
+
+def test_a_short_article_under_a_longer_list_of_related_cards_is_still_an_article() -> None:
+    """More card text than prose, but every card after the prose (and only the post's tag line
+    after them): a related-stories list under a short article, not a listing's introduction."""
+    many = "".join(CARDS for _ in range(3))
+    tags = "<p>Tags: <a href='/tag/a'>doanh nghiệp khoa học</a>, <a href='/tag/b'>chính sách hỗ trợ</a></p>"
+    more = BODY.replace("<p>", "<p>Thêm: ")
+    article = extract_article(f"<html><body><h1>{TITLE}</h1><p>Ngày 12/03/2024</p><div class='news-view'>"
+                              f"{BODY}{more}{many}{tags}</div></body></html>", URL)
+    assert P3 in article.body_text and "Chương trình" not in article.body_text

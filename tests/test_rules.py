@@ -71,6 +71,8 @@ EXAMPLES: dict[str, tuple[str, str]] = {
     "read-more": ("<p>READ MORE</p>", "READ MORE"),
     "gallery-counter": ("<p>Image 3 of 8</p>", "3 of 8"),
     "subscribe": ("<p>SUBSCRIBE</p>", "SUBSCRIBE"),
+    "tags-line": ("<p>Từ khóa: <a href='/tag/nhan-hieu'>nhãn hiệu</a>, <a href='/tag/shtt'>trí tuệ</a></p>",
+                  "nhãn hiệu"),
     "url-line": ("<p>https://sokhcn.example.gov.vn/tin-tuc/hoi-thao-123.html</p>", "hoi-thao-123"),
     "search-text": ("<p>Nhập từ khóa...Tìm kiếm</p>", "Nhập từ khóa"),
     "breadcrumb-text": ("<p>Trang chủ » Tin tức - Sự kiện</p>", "Trang chủ"),
@@ -122,3 +124,16 @@ def test_rules_never_remove_prose_that_mentions_a_chrome_word() -> None:
              "gửi bình luận, góp ý qua Cổng thông tin điện tử của tỉnh.")
     assert chrome_rule(prose) is None
     assert chrome_rule("Đánh giá hiệu quả mô hình nuôi cá lồng trên lòng hồ thủy điện Sơn La") is None
+
+
+def test_a_widget_class_on_the_article_container_does_not_remove_the_article() -> None:
+    """A WordPress theme names its entry "entry themeform share": the share rule's class on a
+    container of paragraphs is the article, while a share bar beside it still goes."""
+    root = parse_page("<html><body><div class='entry share'>" + "".join(f"<p>{p} {p}</p>" for p in PARAGRAPHS)
+                      + "</div><div class='share'><a href='#'>Facebook</a> <a href='#'>Zalo</a></div>"
+                      + "<div class='sidebar'>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div>"
+                      + "<p>" + "Tin khác. " * 200 + "</p></body></html>")
+    prune(root)
+    text = " ".join(root.itertext())
+    assert all(p in text for p in PARAGRAPHS) and "Zalo" not in text
+    assert text.count(PARAGRAPHS[0]) == 2  # the sidebar (no widget rule) goes, paragraphs or not

@@ -15,7 +15,15 @@ from w3lib.url import canonicalize_url
 
 from crawler.extract.attachments import Attachment, find_attachments, mark_viewers
 from crawler.extract.blocks import OUTPUT, Block, block_text, to_blocks
-from crawler.extract.body import find_body, first_match, link_density, teaser_cards, trailing_cards
+from crawler.extract.body import (
+    densest,
+    first_match,
+    in_teaser,
+    known_body,
+    link_density,
+    teaser_cards,
+    trailing_cards,
+)
 from crawler.extract.byline import labelled_author, take_byline
 from crawler.extract.clean import body_of, oversized, prune, wrappers
 from crawler.extract.compose import compose, drop_chrome
@@ -37,6 +45,7 @@ from crawler.extract.page import (
     to_soup,
 )
 from crawler.extract.published import date_in_body, find_modified, find_published
+from crawler.extract.second import agreeing_element, agreement, agrees, peer_text
 from crawler.extract.select import Selection
 from crawler.extract.text import clean_text, scrub
 from crawler.families import GENERIC
@@ -51,6 +60,9 @@ MAX_DEPTH = 400  # real pages nest a few dozen levels; the block walker recurses
 MAX_ELEMENTS = 100_000  # a department page has a few thousand elements
 MAX_LINK_DENSITY = 0.5  # an article's text is mostly prose; a page of links is a menu or a list
 MAX_LEAD = 1500
+MAX_CAPTION = 300
+GUESS_AGREES = 0.6  # Dice with the second opinion at which our density guess stands
+GUESS_MARGIN = 0.02  # how much better an element inside the guess must agree to replace it
 
 
 class NoArticle(Exception):
@@ -202,7 +214,7 @@ def extract_article(body: bytes | str, url: str, *, content_type: str | None = N
     published, date_source = find_published(page, rules.date, rules.origin("date"), configured_body)
     mark_viewers(page.root, page.url)  # the cleaning drops file viewers: markers keep their files
     prune(page.root, protected=[page.title_tag, configured_body], extra=rules.strip, keep=page.keep)
-    container, paths["body"] = _article_body(page, rules)
+    container, paths["body"] = _article_body(page, rules, html)
     attachments = find_attachments(page.root, container, page.url, page.keep)
     if published is None:
         published = date_in_body(container, page.title, timezone)
@@ -243,12 +255,20 @@ def _read_page(html: str, url: str, timezone: str, listing_date: datetime | None
                        canonical=_canonical(root, url))
 
 
-def _article_body(page: PageContext, rules: SiteRules) -> tuple[Element, str]:
+def _article_body(page: PageContext, rules: SiteRules, html: str) -> tuple[Element, str]:
     """The element holding the article's text, and which rule found it; NoArticle on a listing."""
-    container, path = find_body(page.root, rules.body, rules.origin("body"), page.keep)
+    container, path = known_body(page.root, rules.body, rules.origin("body"), page.keep)
+    if container is None:
+        container, path = _unsure_body(page, html)
     if container is None:
         raise NoArticle("no article body found")
     cards = teaser_cards(container, body_of(page.root), page.url)
+    if cards is None and path.startswith("generic:") and in_teaser(container, body_of(page.root), page.url):
+        # The vocabulary's container was a related story's teaser, not the article's body.
+        container, path = _unsure_body(page, html)
+        if container is None:
+            raise NoArticle("no article body found")
+        cards = teaser_cards(container, body_of(page.root), page.url)
     if cards is None:
         raise NoArticle("the page lists articles, it is not one")
     for card in trailing_cards(container, cards):
@@ -256,6 +276,44 @@ def _article_body(page: PageContext, rules: SiteRules) -> tuple[Element, str]:
     if link_density(container) > MAX_LINK_DENSITY:
         raise NoArticle("the page is mostly links")
     return container, path
+
+
+def _agreeing(blocks: list[Block], peer: str) -> list[Block]:
+    """The blocks the second opinion also kept, photos and the short line under each (a caption)."""
+    kept: list[Block] = []
+    for index, block in enumerate(blocks):
+        after_photo = index > 0 and blocks[index - 1].kind == "figure" and len(block.text) < MAX_CAPTION
+        if block.kind in ("ul", "ol", "table"):
+            items = [block_text(item) for item in block.node.find_all(["li", "td", "th"])]
+            agreed = sum(len(item) for item in items if agrees(item, peer))
+            if 2 * agreed >= sum(len(item) for item in items):
+                kept.append(block)
+        elif block.kind == "figure" or after_photo or agrees(block.text, peer):
+            kept.append(block)
+    return kept
+
+
+def _unsure_body(page: PageContext, html: str) -> tuple[Element | None, str]:
+    """Where no rule names the body: our density guess, unless a second opinion (second.py)
+    outvotes it; then the element agreeing with it, and its text is kept to filter the blocks."""
+    guess = densest(page.root, page.keep)
+    peer = peer_text(html)
+    scores = agreement(body_of(page.root), peer)
+    agreed = agreeing_element(scores)
+    if agreed is not None and (guess is None or _outvoted(guess, agreed, scores)):
+        page.peer = peer
+        return agreed, "second-opinion"
+    return (guess, "generic:density") if guess is not None else (None, "none")
+
+
+def _outvoted(guess: Element, agreed: Element, scores: dict[Element, float]) -> bool:
+    """The density guess gives way when it holds little of the second opinion's text, or when
+    it climbed past the article into a wrapper with chrome (the agreeing element sits inside it
+    and agrees better). A guess inside the agreeing element stays: there the second opinion
+    also took text around the article (an old layout's menus), and our cleaning is surer."""
+    own = scores.get(guess, 0.0)
+    return own < GUESS_AGREES or (agreed is not guess and holds(guess, agreed)
+                                  and scores[agreed] > own + GUESS_MARGIN)
 
 
 def _author_element_text(page: PageContext, rules: SiteRules, container: Element) -> tuple[str | None, str]:
@@ -282,7 +340,10 @@ def _entry_blocks(page: PageContext, rules: SiteRules, container: Element,
         found, shown = attach_captions(to_blocks(to_soup(picture), page.url), OUTPUT)
         pictures += found
         images += shown
-    blocks = drop_chrome(lead_blocks + to_blocks(to_soup(container), page.url), page.title)
+    own = to_blocks(to_soup(container), page.url)
+    if page.peer:  # a lead found by its rule stays, whatever the second opinion says
+        own = _agreeing(own, " ".join(page.peer.split()))
+    blocks = drop_chrome(lead_blocks + own, page.title)
     blocks, in_body = attach_captions(blocks, OUTPUT)
     images += [image for image in in_body if image.url not in {shown.url for shown in images}]
     return pictures + blocks, images, lead_path

@@ -78,7 +78,11 @@ def file_target(url: str, embedded: bool = False) -> str | None:
         return url
     for _, value in parse_qsl(parts.query):
         inner = value.strip()
-        if not file_type(urlsplit(inner).path):
+        try:
+            inner_path = urlsplit(inner).path
+        except ValueError:  # a query value with brackets that is no URL ("[@attr_id='x.pdf']")
+            continue
+        if not file_type(inner_path):
             continue
         if embedded or inner.startswith(("http://", "https://", "/")):
             target = urljoin(url, inner)

@@ -1,7 +1,8 @@
 """Find the element that holds the article's text.
 
 Cascade: the source's selectors (or its family's), then the body containers of the CMS
-families common on government sites, then text and link density scored over the page.
+families common on government sites (`known_body`), then text and link density scored over
+the page (`densest`, which article.py weighs against a second opinion, second.py).
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ def teaser_cards(container: Element, page: Element, url: str) -> list[Element] |
 
     A listing: the container is one card of a list, or holds several and little else. An article
     may hold cards too (previous and next story, related stories, a promo box): it is still an
-    article when its own prose, outside the cards, outweighs them.
+    article when its own prose, outside the cards, outweighs them, or when they all follow it.
     """
     items = _teaser_items(page, url)
     if len(items) < LISTED_ITEMS:
@@ -209,27 +210,38 @@ def teaser_cards(container: Element, page: Element, url: str) -> list[Element] |
         return inside
     cards = sum(text_length(item) for item in inside)
     own = text_length(container) - cards
-    return None if own < OWN_PROSE or own < cards else inside
+    if own < OWN_PROSE:
+        return None
+    # More cards than prose: a listing with an introduction, unless every card follows the
+    # prose (a long related-stories list under a short article).
+    return inside if own >= cards or len(trailing_cards(container, inside)) == len(inside) else None
+
+
+def in_teaser(container: Element, page: Element, url: str) -> bool:
+    """The container is one teaser card of a list (a known body class reused by a related story)."""
+    return any(holds(item, container) for item in _teaser_items(page, url))
 
 
 def trailing_cards(container: Element, cards: list[Element]) -> list[Element]:
     """The cards after the article's last paragraph of its own: other stories, not the article's text.
 
     Cards between paragraphs stay: a list-style article ("five programmes to apply for") is made of them.
+    A line mostly of links after them (the post's tags) is no paragraph of the article.
     """
     if not cards:
         return []
     order = {element: index for index, element in enumerate(container.iter())}
     in_card = {element for card in cards for element in card.iter()}
     prose = [order[p] for p in container.iter("p", "li", "blockquote", "h2", "h3", "table")
-             if p not in in_card and len(clean_text(text_of(p))) >= TEASER]
+             if p not in in_card and len(clean_text(text_of(p))) >= TEASER
+             and link_density(p) < MAX_LINK_DENSITY]  # a line of tag links is no paragraph
     last = max(prose, default=-1)
     return [card for card in cards if order[card] > last]
 
 
-def find_body(root: Element, selectors: tuple[str, ...], origin: str,
-              keep: frozenset[Element] = frozenset()) -> tuple[Element | None, str]:
-    """The article container and which path found it."""
+def known_body(root: Element, selectors: tuple[str, ...], origin: str,
+               keep: frozenset[Element] = frozenset()) -> tuple[Element | None, str]:
+    """The article container a rule names (the source's, its family's, a known CMS's), if any."""
     tag = first_match(root, selectors)
     if tag is not None:
         return tag, origin
@@ -237,5 +249,5 @@ def find_body(root: Element, selectors: tuple[str, ...], origin: str,
         matches = [t for t in found if _usable(t) and not in_chrome(t, keep)]
         if matches:
             return max(matches, key=text_length), "generic:" + selector
-    tag = densest(root, keep)
-    return (tag, "generic:density") if tag is not None else (None, "none")
+    return None, "none"
+

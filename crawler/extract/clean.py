@@ -12,7 +12,7 @@ from functools import cache
 
 from lxml import etree
 
-from crawler.extract.page import NOT_TEXT, Element, holds, is_element, marks, remove
+from crawler.extract.page import NOT_TEXT, Element, holds, is_element, marks, remove, text_of
 from crawler.extract.rules import MAX_CHROME_LINE, RULES, Rule
 from crawler.extract.select import Selection
 from crawler.extract.text import clean_text
@@ -96,12 +96,33 @@ def prune(root: Element, protected: Iterable[Element | None] = (), extra: Iterab
     page = body_of(root)
     keep = wrappers(root) if keep is None else keep
     selectors = tuple(rule.selector for rule in rules if rule.selector) + tuple(extra)
+    others = tuple(rule.selector for rule in rules if rule.selector and not rule.widget) + tuple(extra)
+    not_widget: set[Element] | None = None  # what the other rules match, found only when needed
     for tag in _selection(selectors).select(page):
         if tag is page or tag in keep:
             continue
         if any(holds(tag, kept) for kept in guard):
             continue
+        if _holds_prose(tag):
+            not_widget = set(_selection(others).select(page)) if not_widget is None else not_widget
+            if tag not in not_widget:
+                continue  # a widget's class on the article's own container
         remove(tag)
+
+
+PROSE_PARAGRAPHS = 3  # paragraphs of this many characters that no share bar or toolbar holds
+PROSE_PARAGRAPH = 100
+
+
+def _holds_prose(tag: Element) -> bool:
+    """Paragraphs of prose inside: an article's container, whatever its class says."""
+    found = 0
+    for paragraph in tag.iter("p"):
+        if len(clean_text(text_of(paragraph))) >= PROSE_PARAGRAPH:
+            found += 1
+            if found >= PROSE_PARAGRAPHS:
+                return True
+    return False
 
 
 @cache

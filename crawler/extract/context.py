@@ -27,3 +27,4 @@ class PageContext:
     canonical: str | None = None  # the page's own URL as the site spells it
     title: str = ""
     title_tag: Element | None = None
+    peer: str = ""  # a second opinion's text of the article, when one was asked (second.py)

@@ -1,7 +1,8 @@
 """The noise table: named cleaning rules, each with the reason it exists.
 
 Four kinds, applied by one small engine (clean.py):
-- `selector`: remove every element it matches (never one that holds the article);
+- `selector`: remove every element it matches (never one that holds the article; `widget`:
+  never one that holds paragraphs of prose, as a theme may name its entry "share");
 - `text`: remove a short block whose whole text matches (`upper`: only when printed in
   capitals; `cut`: the line heads a trailing section, so everything after it goes too);
 - `comment`: remove HTML comments that match (Word's conditional comments carry VML);
@@ -25,6 +26,7 @@ class Rule:
     cut: bool = False
     comment: re.Pattern[str] | None = None
     attribute: tuple[str, re.Pattern[str]] | None = None
+    widget: bool = False  # its selector names small widgets: a match holding prose is kept
 
 
 def _t(pattern: str) -> re.Pattern[str]:
@@ -76,17 +78,18 @@ RULES: list[Rule] = [
          selector="aside, .sidebar, #sidebar, .region-sidebar-second"),
     Rule("toolbar", "reading toolbars: print, PDF, night mode, font size",
          selector=".tienich, .print, .print-link, .print-page, .print_html, .font-size, .textsize, "
-                  ".toolbar, .tools"),
+                  ".toolbar, .tools", widget=True),
     Rule("share", "share, like, print and e-mail buttons",
          selector=".share, .social, .sharedaddy, .addthis_toolbox, .fb-like, .fb-share-button, "
-                  ".zalo-share-button, .socialicon, .links.inline"),
-    Rule("rating", "star ratings and their counts", selector=".rating, .news-rating, .star-rating, .rate"),
+                  ".zalo-share-button, .socialicon, .links.inline", widget=True),
+    Rule("rating", "star ratings and their counts", selector=".rating, .news-rating, .star-rating, .rate",
+         widget=True),
     Rule("comment-box", "reader comments, comment forms and captchas",
          selector="#comments, .comments, .comment-form, .fb-comments, .captcha, .binhluan"),
     Rule("related", "related, latest and other-news lists",
          selector=".related, .tin-lien-quan, .other-news, .news-other, .related-news, .jp-relatedposts"),
     Rule("counter", "visitor counters and view counts",
-         selector=".counter, .thongke, .statistics, .view-count"),
+         selector=".counter, .thongke, .statistics, .view-count", widget=True),
     Rule("widget", "search boxes, weather, clocks, cookie banners and adverts",
          selector=".search, #search, .search-box, .weather, .clock, #cookie-notice, .cookie-banner, "
                   ".advertisement, .ads"),
@@ -140,6 +143,8 @@ RULES: list[Rule] = [
          text=_t(r"(?:subscribe|sign up|đăng ký nhận (?:tin|bản tin))(?: now| today| here)?\W*"
                  r"|(?:subscribe|sign up) (?:to|for) (?:our|the) .{0,60}"
                  r"|get (?:our|the) .{0,40}newsletter.{0,60}")),
+    Rule("tags-line", "the post's tag links printed as a line under the text",
+         text=_t(r"(?:từ khóa|từ khoá|thẻ|tags?|keywords?|schlagwörter|schlagworte)\s*:.{0,160}")),
     Rule("url-line", "the page's own address printed as a line", text=_t(r"(?:url|link)?\s*:?\s*https?://\S+")),
     Rule("search-text", "search box labels and weather widget leftovers",
          text=_t(r"nhập từ khóa.{0,20}|tìm kiếm\.*|°\s*c?|\d+\s*°\s*c?")),
