@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import scrapy
-from bs4 import BeautifulSoup
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -18,13 +17,13 @@ from core.config import Config, Source
 from core.database import sqlite_file
 from core.store import ArticleRecord, Store
 from crawler.canonical import article_for_print_view, article_urls, canonical_url
-from crawler.documents import document_rows
-from crawler.extract import NoArticle, extract_article
 from crawler.failures import describe
 from crawler.files import FileHeads
-from crawler.listing import ListedLink, Postback, article_links, next_page, next_postback
 from crawler.profiles import profile_for
 from crawler.shared_store import open_store, release_store
+
+if TYPE_CHECKING:
+    from crawler.listing import ListedLink, Postback
 
 log = logging.getLogger("deptfeeds.crawl")
 
@@ -162,6 +161,11 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
         self.fail(url, describe(failure))
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        # Imported here: a recrawl whose listings are unchanged never loads a parser.
+        from bs4 import BeautifulSoup
+
+        from crawler.listing import Postback, article_links, next_page, next_postback
+
         self.note_recovered(response)
         if not isinstance(response, TextResponse):
             self.fail(response.url, "listing page is not HTML")
@@ -213,6 +217,8 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
         Returns whether every row was stored before, as a listing of known articles does: the
         pages after it are then known too.
         """
+        from crawler.documents import document_rows  # here: an unchanged recrawl never needs it
+
         rows = document_rows(response.text, response.url, self.source.timezone,
                              selectors=self.profile.documents)
         log.info("%s: documents listing: %d documents (%s)", self.source.id, len(rows), response.url)
@@ -244,6 +250,8 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
             content_type = response.headers.get("Content-Type", b"").decode("latin-1")
             self.fail(response.url, f"not an HTML page ({content_type or 'no content type'})")
             return
+        from crawler.extract.article import NoArticle, extract_article  # loaded on the first article
+
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         try:
             article = extract_article(response.body, response.url, content_type=content_type,
