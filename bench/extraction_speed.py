@@ -27,7 +27,7 @@ from bench.common import Clock, save, table
 from bench.crawl_throughput import FULL, QUICK, mirror_dir
 from bench.mirror import ensure, file_for
 from core.config import Source, load_config
-from crawler.extract import NoArticle, extract_article
+from crawler.extract.article import NoArticle, extract_article
 from crawler.profiles import Profile, profile_for
 from deptfeeds.mirror import load_site
 

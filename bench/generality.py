@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import save, table
-from crawler.extract import NoArticle, extract_article
+from crawler.extract.article import NoArticle, extract_article
 
 ENVIRONMENT = "DEPTFEEDS_EVAL_DATA"
 HOW_TO_GET = (f"trafilatura's evaluation set is not in this repository. Get it with\n"

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import trafilatura
 
-from crawler.extract import NoArticle
+from crawler.extract.article import NoArticle
 from tests.sample_pages import CHROME, ZERO_CONFIG, SamplePage, sample_pages
 
 TARGETS = {"ours": {"f1": 0.98}, "ours-zero-config": {"f1": 0.96}}

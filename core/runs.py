@@ -69,10 +69,13 @@ class RunRows(Database):
                 .order_by(CrawlRun.id.desc()).limit(1)
             ).first()
 
-    def runs(self, source_id: str, after_id: int = 0, limit: int | None = None) -> list[CrawlRun]:
-        """Runs of a source newest first, only those after `after_id` if given."""
+    def runs(self, source_id: str, after_id: int = 0, limit: int | None = None,
+             status: str | None = None) -> list[CrawlRun]:
+        """Runs of a source newest first, only those after `after_id` (and of `status`) if given."""
         query = (select(CrawlRun).where(CrawlRun.source_id == source_id, CrawlRun.id > after_id)
                  .order_by(CrawlRun.id.desc()).limit(limit))
+        if status is not None:
+            query = query.where(CrawlRun.status == status)
         with self.session() as s:
             return list(s.scalars(query))
 

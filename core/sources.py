@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core import dedup
 from core.articles import ArticleUrl, StoredArticle
 from core.database import Base, Database, UTCDateTime, utcnow
+from core.listings import ListingMark
 from core.runs import CrawlRun
 
 
@@ -73,6 +74,7 @@ class SourceRows(Database):
                 s.execute(delete(ArticleUrl).where(ArticleUrl.article_id.in_(batch)))
                 s.execute(delete(StoredArticle).where(StoredArticle.id.in_(batch)))
             dedup.relabel(db, others)
+            s.execute(delete(ListingMark).where(ListingMark.source_id == source_id))
             s.execute(delete(CrawlRun).where(CrawlRun.source_id == source_id))
             s.execute(delete(SourceRow).where(SourceRow.id == source_id))
             return len(ids)

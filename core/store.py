@@ -1,8 +1,8 @@
 """The store shared by crawler, feeds and scheduler: sources, articles, crawl runs, dedup and locks.
 
 Each part is a module of its own (core/sources.py, articles.py, runs.py, dedup.py, locks.py,
-files.py) declaring its tables and queries; `Store` opens the database, creates or upgrades the
-schema, and offers every part's queries on one object.
+files.py, listings.py) declaring its tables and queries; `Store` opens the database, creates or
+upgrades the schema, and offers every part's queries on one object.
 """
 
 from __future__ import annotations
@@ -17,19 +17,20 @@ from core.alerts import AlertRows
 from core.articles import ArticleRecord, ArticleRows, ArticleUrl, StoredArticle
 from core.database import create_schema, sqlite_file, utcnow
 from core.files import FileHead, FileRows
+from core.listings import ListingMark, ListingRows
 from core.locks import LockRow, LockRows
 from core.runs import CrawlRun
 from core.sources import SourceRow, SourceRows
 
-__all__ = ["ArticleRecord", "ArticleUrl", "CrawlRun", "FileHead", "LockRow", "SourceRow", "Store",
-           "StoreError", "StoredArticle", "utcnow"]
+__all__ = ["ArticleRecord", "ArticleUrl", "CrawlRun", "FileHead", "ListingMark", "LockRow", "SourceRow",
+           "Store", "StoreError", "StoredArticle", "utcnow"]
 
 
 class StoreError(Exception):
     """A store that cannot be opened; the message names the file and what to do about it."""
 
 
-class Store(ArticleRows, SourceRows, LockRows, FileRows, AlertRows):
+class Store(ArticleRows, SourceRows, LockRows, FileRows, AlertRows, ListingRows):
     """Open (and create or upgrade if needed) the database behind a URL.
 
     `create=False` is for commands that only read what crawls stored (build, status, prune):

@@ -31,7 +31,13 @@ class FastGzipCacheStorage(FilesystemCacheStorage):
             self._open = partial(gzip.open, compresslevel=1)
 
     def store_response(self, spider: Any, request: Request, response: Response) -> None:
-        """Store as Scrapy does; a disk that cannot be written stops the crawl once, named."""
+        """Store as Scrapy does; a disk that cannot be written stops the crawl once, named.
+
+        A page revalidated by a 304 is not written again: Scrapy would rewrite its seven files
+        for new Date headers, which only robots.txt's day of freshness reads.
+        """
+        if "cached" in response.flags and urlsplit(request.url).path != "/robots.txt":
+            return
         try:
             super().store_response(spider, request, response)
         except OSError as exc:

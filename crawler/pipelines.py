@@ -75,6 +75,8 @@ class StorePipeline:
             if self.run_id is not None:
                 self.store.finish_run(self.run_id, status, {"pages": pages, **self.counts, **articles},
                                       failures, list(getattr(spider, "recovered", [])))
+            if self.run_id is not None and status == "ok":  # only a clean run vouches for its pages
+                self.store.save_listing_marks(spider.source.id, spider.listing_marks(self.run_id))
         except (DBAPIError, OSError) as exc:
             if not is_fatal(exc):
                 raise

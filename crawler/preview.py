@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from core.config import Source
-from crawler.extract import NoArticle, extract_article
+from crawler.extract.article import NoArticle, extract_article
 from crawler.extract.clean import chrome_rule
 from crawler.extract.decode import decode_html
 from crawler.listing import article_links, next_page, next_postback

@@ -7,8 +7,8 @@ from pydantic import BaseModel, ConfigDict
 from core.config import Source
 from core.families import Family, PrintView
 from core.fields import DocumentSelectors
-from crawler.extract.article import SiteRules
 from crawler.families import FAMILIES, GENERIC
+from crawler.siterules import SiteRules
 
 
 class Profile(BaseModel):

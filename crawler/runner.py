@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -44,6 +45,11 @@ def crawl(config: Config, source_ids: list[str] | None = None,
         crawler = process.create_crawler(spider_for(source, config))
         process.crawl(crawler)
         crawlers.append((source, crawler))
+    # What is imported and built by now lives as long as the process: frozen, the cyclic collector
+    # no longer walks it at every collection (`deptfeeds crawl` had it off until now; a full
+    # collection first cost more CPU than it saved, for some 40,000 start-up objects it frees).
+    gc.freeze()
+    gc.enable()
     process.start()
     store = Store(config.store_url)
     try:

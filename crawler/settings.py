@@ -68,6 +68,10 @@ ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 250_000
 CONCURRENT_ITEMS = 16
 
+# Scrapy parses the source of every spider's callbacks to warn of a generator returning a value:
+# with a hundred spiders per process, 5 % of an unchanged recrawl's CPU. Ours return none.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+
 # No remote console; plain logs.
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import shutil
 import sys
@@ -78,6 +79,9 @@ def summary_table(runs: Sequence) -> str:
 
 def _crawl(config: Config, sources: list[str] | None, overrides: dict | None = None,
            wait: float = 0, skip_busy: bool = False) -> list:
+    # Start-up builds many objects and few cycles: the collector is off until the crawl begins
+    # (crawler.runner.crawl freezes what there is then and turns it back on).
+    gc.disable()
     from core.locks import crawl_locks
     from core.store import Store
     from crawler.runner import crawl

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from core.config import Source, load_config
-from crawler.extract import Article, extract_article
+from crawler.extract.article import Article, extract_article
 from crawler.listing import article_links, next_page
 from crawler.profiles import Profile, profile_for
 from deptfeeds.mirror import Site, load_site, resolve, route_key

@@ -19,7 +19,7 @@ from sqlalchemy import inspect
 from core.config import Source, load_config
 from core.files import FileHead, described
 from core.store import ArticleRecord, Store
-from crawler.extract import extract_article
+from crawler.extract.article import extract_article
 from crawler.extract.attachments import file_target
 from crawler.profiles import profile_for
 from deptfeeds.mirror import answer, serving

@@ -14,7 +14,7 @@ from bench.extraction_speed import measure_pages, pick_pages, summarise
 from bench.mirror import change_articles, classify, file_for, generate
 from bench.serve import mirror_process
 from core.config import load_config
-from crawler.extract import extract_article
+from crawler.extract.article import extract_article
 from crawler.listing import article_links, next_page
 from crawler.profiles import profile_for
 from deptfeeds.mirror import load_site

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.extract import SiteRules, extract_article
+from crawler.extract.article import SiteRules, extract_article
 from crawler.extract.clean import chrome_rule
 from crawler.extract.dates import find_dates, parse_date
 

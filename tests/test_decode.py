@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from crawler.extract import extract_article
+from crawler.extract.article import extract_article
 from crawler.extract.decode import decode_html
 from crawler.extract.text import clean_text
 

@@ -7,7 +7,7 @@ import concurrent.futures
 import pytest
 from cssselect import HTMLTranslator
 
-from crawler.extract import NoArticle, SiteRules, extract_article
+from crawler.extract.article import NoArticle, SiteRules, extract_article
 from crawler.families import FAMILIES
 
 URL = "http://sokhcn.example.gov.vn/tin-tuc/hoi-nghi-123.html"

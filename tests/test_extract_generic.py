@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from crawler.extract import extract_article
+from crawler.extract.article import extract_article
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extract import extract_article
+from crawler.extract.article import extract_article
 from tests.sample_pages import CHROME
 
 PAGES = sorted((Path(__file__).parent / "extract_pages").glob("*.html"))

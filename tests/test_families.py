@@ -14,7 +14,7 @@ import pytest
 
 from core.config import Source
 from crawler.canonical import canonical_url
-from crawler.extract import extract_article
+from crawler.extract.article import extract_article
 from crawler.families import FAMILIES
 from crawler.listing import article_links
 from crawler.profiles import Profile, profile_for

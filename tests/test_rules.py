@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from crawler.extract import SiteRules, extract_article
+from crawler.extract.article import SiteRules, extract_article
 from crawler.extract.clean import chrome_rule, prune
 from crawler.extract.page import parse_page, to_soup
 from crawler.extract.rules import RULES, Rule

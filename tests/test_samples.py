@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from crawler.extract import Article
+from crawler.extract.article import Article
 from tests.sample_pages import CHROME, ZERO_CONFIG, SamplePage, page_file, sample_pages
 
 PAGES = sample_pages()

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from core.config import parse_config
-from core.store import ArticleRecord, Store
+from core.store import ArticleRecord, ListingMark, Store
 from feeds.build import build_feeds
 
 pytestmark = pytest.mark.usefixtures("store_url")
@@ -120,5 +120,21 @@ def test_a_store_from_before_recovered_faults_opens_and_records_them(store_url: 
         run_id = store.start_run("langson")
         store.finish_run(run_id, "ok", {"pages": 2}, [], [fault])
         assert store.last_run("langson").recovered == [fault]
+    finally:
+        store.close()
+
+
+def test_an_old_store_gains_the_listing_marks_table(store_url: str) -> None:
+    """A store from before listing marks (core/listings.py) gets the table and keeps them."""
+    old_store(store_url)
+    store = Store(store_url)
+    try:
+        assert "listing_marks" in inspect(store.engine).get_table_names()
+        assert store.listing_marks("cu") == {}
+        run = store.start_run("cu")
+        store.save_listing_marks("cu", [ListingMark(source_id="cu", url=SITE, run_id=run, digest="d" * 64,
+                                                    newest=datetime(2024, 5, 10, tzinfo=UTC), links=2)])
+        mark = store.listing_marks("cu")[SITE]
+        assert (mark.run_id, mark.links, mark.newest) == (run, 2, datetime(2024, 5, 10, tzinfo=UTC))
     finally:
         store.close()

@@ -1,5 +1,5 @@
-"""Turn one article page into clean fields: the cascade is site rules, metadata, generic."""
+"""Turn one article page into clean fields: the cascade is site rules, metadata, generic.
 
-from crawler.extract.article import Article, Attachment, Image, NoArticle, SiteRules, extract_article
-
-__all__ = ["Article", "Attachment", "Image", "NoArticle", "SiteRules", "extract_article"]
+The entry point is crawler/extract/article.py (`extract_article`). This file imports nothing,
+so the listing parser's few helpers (clean, dates, text) come without the whole extractor.
+"""

@@ -49,6 +49,7 @@ from crawler.extract.second import agreeing_element, agreement, agrees, peer_tex
 from crawler.extract.select import Selection
 from crawler.extract.text import clean_text, scrub
 from crawler.families import GENERIC
+from crawler.siterules import SiteRules
 
 __all__ = ["Article", "Attachment", "Image", "NoArticle", "SiteRules", "extract_article", "body_blocks"]
 
@@ -67,23 +68,6 @@ GUESS_MARGIN = 0.02  # how much better an element inside the guess must agree to
 
 class NoArticle(Exception):
     """The page holds no recognisable article (a listing, an error page, a changed layout)."""
-
-
-@dataclass(frozen=True)
-class SiteRules:
-    """Ordered CSS fallbacks per field, from the source's selectors and its family profile."""
-
-    title: tuple[str, ...] = ()
-    date: tuple[str, ...] = ()
-    body: tuple[str, ...] = ()
-    author: tuple[str, ...] = ()
-    lead: tuple[str, ...] = ()
-    strip: tuple[str, ...] = ()
-    origins: dict[str, str] = field(default_factory=dict)
-
-    def origin(self, name: str) -> str:
-        """Which configuration supplied the selectors for a field ("selector", "family:x")."""
-        return self.origins.get(name, "selector")
 
 
 @dataclass

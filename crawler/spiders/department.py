@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import scrapy
-from bs4 import BeautifulSoup
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from core.config import Config, Source
 from core.database import sqlite_file
-from core.store import ArticleRecord, Store
+from core.store import ArticleRecord, CrawlRun, ListingMark, Store
 from crawler.canonical import article_for_print_view, article_urls, canonical_url
-from crawler.documents import document_rows
-from crawler.extract import NoArticle, extract_article
 from crawler.failures import describe
 from crawler.files import FileHeads
-from crawler.listing import ListedLink, Postback, article_links, next_page, next_postback
 from crawler.profiles import profile_for
 from crawler.shared_store import open_store, release_store
+
+if TYPE_CHECKING:
+    from crawler.listing import ListedLink, Postback
 
 log = logging.getLogger("deptfeeds.crawl")
 
@@ -79,6 +79,9 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
         # The hosts this source may be crawled on; grows when the whole site moves.
         self.hosts: set[str] = set(self.source.hosts)
         self.listing_seen: set[str] = set()
+        # First listing pages read this run: digest and article keys; and those left unread (unchanged).
+        self.first_pages: dict[str, tuple[str, list[str]]] = {}
+        self.unchanged_pages: dict[str, ListingMark] = {}
         self.files_asked: set[str] = set()  # attached files asked about with HEAD (crawler/files.py)
 
     @cached_property
@@ -93,8 +96,13 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
     def count(self, key: str, value: int = 1) -> None:
         self.crawler.stats.inc_value(f"deptfeeds/{key}", value)
 
-    def to_fetch(self, links: list[ListedLink]) -> tuple[list[tuple[ListedLink, str]], bool]:
-        """The article links worth a request, and whether the page held only settled articles.
+    def recheck_after(self) -> datetime:
+        """Articles that appeared before this are settled: an edit of them is unlikely now."""
+        return datetime.now(UTC) - timedelta(days=self.config.crawl.recheck_days)
+
+    def to_fetch(self, links: list[ListedLink]) -> tuple[list[tuple[ListedLink, str]], bool, list[str]]:
+        """The article links worth a request, whether the page held only settled articles, and the
+        canonical URLs of every article it links to.
 
         Print and PDF views are mapped to their article (or dropped); articles already stored
         are skipped unless younger than the recheck window, when an edit is still likely. A
@@ -110,7 +118,7 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
         # Known to a source still configured: one renamed or removed since gives its articles over.
         known = self.store.known_urls([key for _, _, key in targets],
                                       sources={s.id for s in self.config.sources})
-        recheck_after = datetime.now(UTC) - timedelta(days=self.config.crawl.recheck_days)
+        recheck_after = self.recheck_after()
         wanted = []
         for link, target, key in targets:
             appeared = known.get(key)
@@ -118,21 +126,26 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
                 self.count("articles_skipped")
                 continue
             wanted.append((link, target))
-        return wanted, bool(targets) and not wanted
+        return wanted, bool(targets) and not wanted, [key for _, _, key in targets]
 
-    def trust_settled_pages(self) -> bool:
-        """Whether a listing page of known articles means the pages after it are known too.
-
-        Only when the source's previous run went through to its end: a run that was stopped
-        or lost pages may have left articles of later pages unstored, which the next run must
-        still reach (it then reads every page up to max_pages, skipping what is stored).
-        """
-        previous = next((run for run in self.store.runs(self.source.id, limit=10)
-                         if run.id != getattr(self, "run_id", None) and run.status != "running"), None)
-        return previous is None or previous.status == "ok"
+    def previous_run(self) -> CrawlRun | None:
+        """The source's last finished run before this one."""
+        return next((run for run in self.store.runs(self.source.id, limit=10)
+                     if run.id != getattr(self, "run_id", None) and run.status != "running"), None)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self.stop_early = self.trust_settled_pages()
+        # A listing page of known articles means the pages after it are known too only when the
+        # previous run went through to its end: a run that was stopped or lost pages may have left
+        # articles of later pages unstored, which this run must still reach (it then reads every
+        # page up to max_pages, skipping what is stored).
+        previous = self.previous_run()
+        self.stop_early = previous is None or previous.status == "ok"
+        # The first listing pages that clean run left marked (core/listings.py); none for documents
+        # lists, whose rows are stored from the listing itself.
+        self.marks: dict[str, ListingMark] = {}
+        if previous is not None and previous.status == "ok" and self.source.kind != "documents":
+            self.marks = {url: mark for url, mark in self.store.listing_marks(self.source.id).items()
+                          if mark.run_id == previous.id}
         if not self.stop_early:
             log.info("%s: the last run did not finish cleanly; reading every listing page (up to %d)",
                      self.source.id, self.source.max_pages)
@@ -166,6 +179,17 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
         if not isinstance(response, TextResponse):
             self.fail(response.url, "listing page is not HTML")
             return
+        # A first page is marked by the listing URL the source configures, before any redirect.
+        first = ((response.request.meta.get("redirect_urls") or [response.request.url])[0]
+                 if page == 1 and self.source.kind != "documents" else None)
+        digest = self.listing_digest(response) if first else ""
+        if first and self.unchanged_listing(first, digest):
+            return
+        # Imported here: a recrawl whose listings are unchanged never loads the listing parser.
+        from bs4 import BeautifulSoup
+
+        from crawler.listing import Postback, article_links, next_page, next_postback
+
         soup = BeautifulSoup(response.text, "lxml")
         if self.source.kind == "documents":
             settled = yield from self.document_entries(response)
@@ -178,7 +202,9 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
                 self.fail(response.url, "listing page has no article links")
             else:
                 self.count("listing_pages_read")
-            wanted, settled = self.to_fetch(links)
+            wanted, settled, keys = self.to_fetch(links)
+            if first:
+                self.first_pages[first] = (digest, keys)
             for link, target in wanted:
                 self.count("articles_requested")
                 yield scrapy.Request(target, callback=self.parse_article, errback=self.failed,
@@ -197,6 +223,40 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
             self.listing_seen.add(seen)
             yield self.listing_request(response, following, page + 1)
 
+    def listing_digest(self, response: TextResponse) -> str:
+        """What a listing page's links depend on: its address and bytes, and how this source reads them."""
+        digest = hashlib.sha256(self.profile.model_dump_json().encode())
+        for part in (" ".join(sorted(self.hosts)), response.url):
+            digest.update(b"\0" + part.encode())
+        digest.update(b"\0" + response.body)
+        return digest.hexdigest()
+
+    def unchanged_listing(self, url: str, digest: str) -> bool:
+        """Whether a first listing page is as the previous clean run left it, its articles all
+        stored and settled: reading it again could only skip them all and stop there."""
+        mark = self.marks.get(url)
+        if mark is None or mark.digest != digest or mark.newest >= self.recheck_after():
+            return False
+        self.unchanged_pages[url] = mark
+        self.count("listing_pages_read")
+        self.count("listing_unchanged")
+        self.count("articles_skipped", mark.links)
+        log.info("%s: listing page 1 unchanged since run %d, its %d articles all known (%s)",
+                 self.source.id, mark.run_id, mark.links, url)
+        return True
+
+    def listing_marks(self, run_id: int) -> list[ListingMark]:
+        """Marks for the first listing pages whose articles are all stored now, for the pipeline
+        to keep when this run ended cleanly; the next run may then leave those pages unread."""
+        marks = [ListingMark(source_id=self.source.id, url=url, run_id=run_id, digest=old.digest,
+                             newest=old.newest, links=old.links) for url, old in self.unchanged_pages.items()]
+        for url, (digest, keys) in self.first_pages.items():
+            known = self.store.known_urls(keys, sources={s.id for s in self.config.sources})
+            if keys and known.keys() >= set(keys):
+                marks.append(ListingMark(source_id=self.source.id, url=url, run_id=run_id, digest=digest,
+                                         newest=max(known.values()), links=len(keys)))
+        return marks
+
     def listing_request(self, response: Response, following: str | Postback, page: int) -> scrapy.Request:
         """The request for the next listing page: a link to follow, or the WebForms form posted back."""
         if isinstance(following, str):
@@ -213,6 +273,8 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
         Returns whether every row was stored before, as a listing of known articles does: the
         pages after it are then known too.
         """
+        from crawler.documents import document_rows  # here: an unchanged recrawl never needs it
+
         rows = document_rows(response.text, response.url, self.source.timezone,
                              selectors=self.profile.documents)
         log.info("%s: documents listing: %d documents (%s)", self.source.id, len(rows), response.url)
@@ -244,6 +306,8 @@ class DepartmentSpider(FileHeads, scrapy.Spider):
             content_type = response.headers.get("Content-Type", b"").decode("latin-1")
             self.fail(response.url, f"not an HTML page ({content_type or 'no content type'})")
             return
+        from crawler.extract.article import NoArticle, extract_article  # loaded on the first article
+
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         try:
             article = extract_article(response.body, response.url, content_type=content_type,
